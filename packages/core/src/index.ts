@@ -37,3 +37,12 @@ export type {
   SharedStore,
   StoreSink,
 } from './store.js';
+export { CHANNELS } from './diagnostics.js';
+export type {
+  CacheEvent,
+  DecisionEvent,
+  IdpCallEvent,
+  PolicyEvent,
+  RevocationEvent,
+  WebhookEvent,
+} from './diagnostics.js';
