@@ -65,6 +65,7 @@ export const ERROR_CODES = Object.freeze({
   // Programmer / operator errors (thrown at construction, never on the request path)
   ERR_INVALID_OPTION: info(500),
   ERR_CLOSED: info(503),
+  ERR_INTERNAL: info(500),
 } satisfies Record<string, ErrorCodeInfo>);
 
 export type ErrorCode = keyof typeof ERROR_CODES;
