@@ -425,7 +425,29 @@ describe('Standard Webhooks answers', () => {
     const answer = await receiver.handle(delivery({ type: 'm2m.enabled', data: {} }));
     expect(answer.status).toBe(503);
     expect(answer.body.code).toBe('ERR_STORE_UNAVAILABLE');
+    // Enabling widens access: a possible replay must not be applied.
     expect(recorder.calls).toEqual([]);
+  });
+
+  it('still applies a revocation locally when the replay guard cannot be read, then answers 503', async () => {
+    receiver = createStandardWebhookReceiver({
+      secrets: [secretA],
+      actions: recorder.actions,
+      replay: {
+        seen: () => Promise.reject(new Error('connection refused')),
+        remember: () => Promise.resolve(),
+      },
+      now: () => nowMs,
+    });
+    const revoked = await receiver.handle(
+      delivery({ type: 'token.revoked', data: { tokenId: 'tok-1' } }),
+    );
+    expect(revoked.status).toBe(503);
+    expect(revoked.body.code).toBe('ERR_STORE_UNAVAILABLE');
+    const disabled = await receiver.handle(delivery({ type: 'm2m.disabled', data: {} }));
+    expect(disabled.status).toBe(503);
+    expect(recorder.calls).toHaveLength(2);
+    expect(JSON.stringify(recorder.calls)).toContain('tok-1');
   });
 });
 

@@ -14,6 +14,9 @@
  * | every action resolved and the id was remembered      | 200    | –                               |
  * | an action failed with a 503-class error (store)      | 503    | the action's code               |
  * | replay guard unreachable (`seen` or `remember`)      | 503    | ERR_STORE_UNAVAILABLE           |
+ *
+ * When `seen` fails, actions that can only deny (revoke, invalidate, lock, disable) are still
+ * applied locally before the 503, so a revocation never waits for the shared store.
  * | an action failed otherwise                           | 500    | the code, or ERR_INTERNAL       |
  *
  * The id is remembered only after every action succeeded, so a 5xx delivery is applied again when
@@ -39,6 +42,8 @@ export type WebhookAction =
   | {
       readonly kind: 'custom';
       readonly name: string;
+      /** True when the action can only deny access (e.g. revocations); applied even when the replay store is down. */
+      readonly narrowsOnly?: boolean;
       run(actions: AuthenticatorActions): Promise<void>;
     };
 
@@ -123,7 +128,17 @@ async function runPipeline(
     }
     const replay = spec.replay;
     return await serialised(inFlight, id, async () => {
-      if (await guard(() => replay.seen(id))) {
+      let seen: boolean;
+      try {
+        seen = await replay.seen(id);
+      } catch (error) {
+        // The replay store is unreachable. A replayed delivery can only deny when its actions
+        // narrow access, so those are applied locally anyway (a revocation must not wait for
+        // Redis); anything that could widen access waits for the retry. Either way: 503.
+        await applyAll(spec, actions.filter(onlyNarrows)).catch(() => undefined);
+        return guard(() => Promise.reject(error));
+      }
+      if (seen) {
         return finish(spec, 200, 'replayed', key, {
           ok: true,
           message: 'already applied',
@@ -214,6 +229,24 @@ function applyAction(
       return actions.applyPolicyEvent(action.observation, source);
     case 'custom':
       return action.run(actions);
+  }
+}
+
+/** True for actions that can only deny access: safe to apply even when a replay cannot be ruled out. */
+function onlyNarrows(action: WebhookAction): boolean {
+  switch (action.kind) {
+    case 'revoke':
+    case 'invalidate':
+    case 'lock':
+      return true;
+    case 'policy':
+      return (
+        action.observation.enabled === false && action.observation.acceptedCredentials === undefined
+      );
+    case 'custom':
+      return action.narrowsOnly === true;
+    case 'unlock':
+      return false;
   }
 }
 
