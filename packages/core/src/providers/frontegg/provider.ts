@@ -1,0 +1,288 @@
+/**
+ * The `frontegg` preset (DESIGN §1, §3, §5): Frontegg M2M credentials — client credentials
+ * (Basic, or the exchanged JWT as Bearer) and access tokens (Bearer or X-API-Key, checked live at
+ * the vendor-only routes) — plus the environment's M2M settings and the Frontegg webhook receiver.
+ */
+import { PortcullisError, isPortcullisError } from '../../errors.js';
+import type { Provider, ProviderContext, VerifiedCredential } from '../../provider.js';
+import type {
+  ComponentHealth,
+  ExtractedCredential,
+  Logger,
+  PolicyObservation,
+} from '../../types.js';
+import type { WebhookReceiver } from '../../webhook-types.js';
+import { createAccessTokenChecker } from './access-tokens.js';
+import type { AccessTokenChecker } from './access-tokens.js';
+import { exchangeApiToken } from './api-token-exchange.js';
+import { readConfigurations } from './configurations.js';
+import { createDeletionWatch } from './deletion-watch.js';
+import type { DeletionWatch } from './deletion-watch.js';
+import { createFronteggSend } from './http.js';
+import type { FronteggSend } from './http.js';
+import { createFronteggJwtVerifier } from './jwt.js';
+import type { FronteggJwtVerifier } from './jwt.js';
+import { resolveFronteggOptions } from './options.js';
+import type { FronteggProviderOptions, ResolvedFronteggOptions } from './options.js';
+import { isAccessTokenType, toPrincipal, tokenTypeOf } from './principal.js';
+import type { AccessTokenEntity, FronteggTokenType } from './principal.js';
+import { createVendorTokenClient } from './vendor-token.js';
+import type { VendorTokenClient } from './vendor-token.js';
+import { createFronteggWebhookReceiver, FRONTEGG_RECEIVER_NAME } from './webhook-receiver.js';
+
+const SILENT: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+const DEFAULT_TIMEOUT_MS = 2000;
+const DEFAULT_CLOCK_TOLERANCE_SEC = 5;
+
+/** What the preset builds once it knows its context (clock, dispatcher, logger). */
+interface Runtime {
+  readonly context: ProviderContext | undefined;
+  readonly logger: Logger;
+  readonly now: () => number;
+  readonly timeoutMs: number;
+  readonly clockToleranceSec: number;
+  readonly send: FronteggSend;
+  readonly vendor: VendorTokenClient;
+  readonly jwt: FronteggJwtVerifier;
+  readonly accessTokens: AccessTokenChecker;
+  readonly watch: DeletionWatch;
+}
+
+/**
+ * Frontegg provider preset.
+ *
+ * @example
+ * ```ts
+ * const authenticator = createAuthenticator({
+ *   provider: frontegg({
+ *     baseUrl: 'https://api.frontegg.com',
+ *     appUrl: 'https://app-xyz.frontegg.com',
+ *     clientId: vendorClientId,
+ *     apiKey: vendorApiKey,
+ *     audience: workspaceId,
+ *     webhookSecrets: [hookSecret],
+ *   }),
+ * });
+ * ```
+ * Throws `ERR_INVALID_OPTION` naming each bad option.
+ */
+export function frontegg(options: FronteggProviderOptions): Provider {
+  const config = resolveFronteggOptions(options);
+  let runtime: Runtime | undefined;
+  /** `defaultTokenExpiration` from the last settings read, in seconds. */
+  let maxTokenLifetimeSec: number | undefined;
+
+  function rt(): Runtime {
+    runtime ??= buildRuntime(config, undefined, () => maxTokenLifetimeSec);
+    return runtime;
+  }
+
+  function reportDisabled(error: unknown): void {
+    if (!isPortcullisError(error) || error.code !== 'ERR_M2M_DISABLED') return;
+    const context = rt().context;
+    // Disable at once; the immediate re-read of the settings confirms or corrects it (DESIGN §1).
+    context?.observePolicy({ enabled: false }, 'frontegg:api-tokens-disabled');
+    context?.requestPolicyRefresh();
+  }
+
+  async function verifyJwt(
+    token: string,
+    signal: AbortSignal,
+  ): Promise<{ payload: Record<string, unknown>; type: FronteggTokenType }> {
+    const { payload } = await rt().jwt.verify(token, signal);
+    return { payload, type: tokenTypeOf(payload, config.allowUserTokens) };
+  }
+
+  async function verifyCredential(
+    credential: ExtractedCredential,
+    signal: AbortSignal,
+  ): Promise<VerifiedCredential> {
+    const { send, accessTokens } = rt();
+    if (credential.form === 'basic') {
+      const token = await exchangeApiToken(
+        send,
+        config.appUrl,
+        credential.clientId,
+        credential.secret,
+        signal,
+      );
+      const { payload, type } = await verifyJwt(token, signal);
+      if (type !== 'tenantApiToken' && type !== 'userApiToken') {
+        throw new PortcullisError(
+          'ERR_IDP_RESPONSE_INVALID',
+          `Frontegg api-token exchange returned a ${type} token`,
+          { details: { operation: 'token' } },
+        );
+      }
+      return { principal: toPrincipal(payload, type), checkedOnline: false };
+    }
+    const { payload, type } = await verifyJwt(credential.token, signal);
+    if (credential.form === 'api-key' && !isAccessTokenType(type)) {
+      // Frontegg's header for access tokens only (frontegg-wire.md §4); its SDK answers 400 too.
+      throw new PortcullisError(
+        'ERR_TOKEN_TYPE_NOT_ALLOWED',
+        `the ${credential.header} header carries Frontegg access tokens only; send ${type} tokens as Bearer`,
+      );
+    }
+    if (!isAccessTokenType(type)) {
+      return { principal: toPrincipal(payload, type), checkedOnline: false };
+    }
+    const tokenId = typeof payload['sub'] === 'string' ? payload['sub'] : '';
+    const entity: AccessTokenEntity = await accessTokens.check(
+      type === 'tenantAccessToken' ? 'tenants' : 'users',
+      tokenId,
+      signal,
+    );
+    return { principal: toPrincipal(payload, type, entity), checkedOnline: true };
+  }
+
+  return {
+    name: 'frontegg',
+
+    init(context) {
+      runtime = buildRuntime(config, context, () => maxTokenLifetimeSec);
+      if (config.audience === undefined) {
+        context.logger.warn(
+          { provider: 'frontegg' },
+          'frontegg audience is not set: tokens of any workspace signed with this key are accepted; set audience to your workspace id',
+        );
+      }
+      if (config.webhookSecrets.length === 0) {
+        context.logger.info(
+          { provider: 'frontegg' },
+          'frontegg webhookSecrets not set: the frontegg webhook receiver refuses every delivery',
+        );
+      }
+    },
+
+    async verify(credential, { signal }) {
+      try {
+        const verified = await verifyCredential(credential, signal);
+        const { watch, context } = rt();
+        watch.remember(verified.principal);
+        // Without `init` there is no authenticator, hence no receiver and no watch to consult.
+        if (context !== undefined) await watch.check(verified.principal, context.actions, signal);
+        return verified;
+      } catch (error) {
+        reportDisabled(error);
+        throw error;
+      }
+    },
+
+    async readPolicy(signal): Promise<PolicyObservation> {
+      const { vendor, jwt } = rt();
+      try {
+        const settings = await readConfigurations(vendor, signal);
+        if (settings.publicKey !== undefined) jwt.setFallbackKey(settings.publicKey);
+        maxTokenLifetimeSec = settings.observation.maxTokenLifetimeSec;
+        return settings.observation;
+      } catch (error) {
+        if (isPortcullisError(error) && error.code === 'ERR_M2M_DISABLED')
+          return { enabled: false };
+        throw error;
+      }
+    },
+
+    createWebhookReceivers(actions): Readonly<Record<string, WebhookReceiver>> {
+      // The runtime may be rebuilt by `init`; the receiver always reaches the current one.
+      const watch: DeletionWatch = {
+        remember: (principal) => rt().watch.remember(principal),
+        reconcile: (...args) => rt().watch.reconcile(...args),
+        check: (...args) => rt().watch.check(...args),
+        size: () => rt().watch.size(),
+      };
+      const logger: Logger = {
+        debug: (obj, msg) => rt().logger.debug(obj, msg),
+        info: (obj, msg) => rt().logger.info(obj, msg),
+        warn: (obj, msg) => rt().logger.warn(obj, msg),
+        error: (obj, msg) => rt().logger.error(obj, msg),
+      };
+      return Object.freeze({
+        [FRONTEGG_RECEIVER_NAME]: createFronteggWebhookReceiver({
+          secrets: config.webhookSecrets,
+          maxAgeSec: config.maxWebhookAgeSec,
+          clockToleranceSec: rt().clockToleranceSec,
+          allowedSources: config.webhookAllowedSources,
+          maxBodyBytes: config.webhookMaxBodyBytes,
+          actions,
+          deletionWatch: watch,
+          timeoutMs: rt().timeoutMs * 4,
+          logger,
+          now: () => rt().now(),
+        }),
+      });
+    },
+
+    health(): ComponentHealth {
+      const { jwt, vendor, watch } = rt();
+      const keys = jwt.health();
+      const watched = watch.size();
+      const detail = [
+        keys.detail,
+        vendor.hasToken() ? undefined : 'no vendor token yet',
+        watched > 0 ? `${watched} tenant(s) watched after unnamed API-token deletions` : undefined,
+      ]
+        .filter((part) => part !== undefined)
+        .join('; ');
+      return detail === '' ? { status: keys.status } : { status: keys.status, detail };
+    },
+
+    async close() {
+      // Nothing runs in the background: every IdP call belongs to a request or a policy read.
+    },
+  };
+}
+
+function buildRuntime(
+  config: ResolvedFronteggOptions,
+  context: ProviderContext | undefined,
+  maxTokenLifetimeSec: () => number | undefined,
+): Runtime {
+  const now = context === undefined ? Date.now : () => context.now();
+  const logger = context?.logger ?? SILENT;
+  const timeoutMs = context?.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const clockToleranceSec = context?.clockToleranceSec ?? DEFAULT_CLOCK_TOLERANCE_SEC;
+  const send = createFronteggSend({ dispatcher: context?.dispatcher, timeoutMs, now });
+  const vendor = createVendorTokenClient({
+    baseUrl: config.baseUrl,
+    clientId: config.clientId,
+    apiKey: config.apiKey,
+    refreshRatio: config.vendorTokenRefreshRatio,
+    send,
+    now,
+  });
+  return {
+    context,
+    logger,
+    now,
+    timeoutMs,
+    clockToleranceSec,
+    send,
+    vendor,
+    jwt: createFronteggJwtVerifier({
+      config,
+      vendor,
+      dispatcher: context?.dispatcher,
+      timeoutMs,
+      clockToleranceSec,
+      now,
+      logger,
+    }),
+    accessTokens: createAccessTokenChecker({
+      vendor,
+      listTtlMs: config.activeListTtlMs,
+      listMax: config.activeListMax,
+      logger,
+      now,
+    }),
+    watch: createDeletionWatch({
+      vendor,
+      watchTtlMs: () => Math.max(config.deletionWatchTtlMs, (maxTokenLifetimeSec() ?? 0) * 1000),
+      refreshMs: config.deletionWatchRefreshMs,
+      maxTenants: config.deletionWatchMaxTenants,
+      clockToleranceSec,
+      logger,
+      now,
+    }),
+  };
+}

@@ -1,0 +1,394 @@
+import { SignJWT } from 'jose';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { PortcullisError } from '../src/errors.js';
+import type { Provider } from '../src/provider.js';
+import type { FronteggProviderOptions } from '../src/providers/frontegg/options.js';
+import { frontegg } from '../src/providers/frontegg/provider.js';
+import type { ExtractedCredential } from '../src/types.js';
+import type { FakeFrontegg } from './frontegg-fixtures.js';
+import {
+  recordingActions,
+  recordingLogger,
+  startFakeFrontegg,
+  testContext,
+} from './frontegg-fixtures.js';
+
+let fake: FakeFrontegg;
+beforeAll(async () => {
+  fake = await startFakeFrontegg();
+});
+afterAll(async () => {
+  await fake.close();
+});
+afterEach(() => {
+  fake.disabled = false;
+  fake.jwksDown = false;
+  fake.clients.clear();
+  fake.active.tenants = [];
+  fake.active.users = [];
+  fake.apiTokens.clear();
+});
+
+function setup(extra: Partial<FronteggProviderOptions> = {}, now?: () => number) {
+  const provider = frontegg({
+    baseUrl: fake.url,
+    clientId: 'vendor-id',
+    apiKey: 'vendor-key',
+    audience: 'workspace-1',
+    ...extra,
+  });
+  const actions = recordingActions();
+  const logger = recordingLogger();
+  const context = testContext(actions, logger, now);
+  provider.init?.(context);
+  return { provider, actions, logger, context };
+}
+
+const signal = () => AbortSignal.timeout(5000);
+
+async function verify(provider: Provider, credential: ExtractedCredential) {
+  return provider.verify(credential, { signal: signal() });
+}
+
+async function failure(promise: Promise<unknown>): Promise<PortcullisError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(PortcullisError);
+  return error as PortcullisError;
+}
+
+describe('frontegg options', () => {
+  it('names each bad option', () => {
+    const base = { baseUrl: 'https://api.frontegg.com', clientId: 'id', apiKey: 'key' };
+    const bad: [Partial<FronteggProviderOptions>, string][] = [
+      [{ baseUrl: 'ftp://api.frontegg.com' }, 'frontegg.baseUrl'],
+      [{ baseUrl: 'not a url' }, 'frontegg.baseUrl'],
+      [{ appUrl: 'https://app.example.com/?x=1' }, 'frontegg.appUrl'],
+      [{ apiKey: '' }, 'frontegg.apiKey'],
+      [{ clientId: undefined as unknown as string }, 'frontegg.clientId'],
+      [{ algorithms: ['HS256'] }, 'frontegg.algorithms'],
+      [{ algorithms: ['none'] }, 'frontegg.algorithms'],
+      [{ activeListTtlMs: -1 }, 'frontegg.activeListTtlMs'],
+      [{ activeListMax: 0 }, 'frontegg.activeListMax'],
+      [{ webhookSecrets: [''] }, 'frontegg.webhookSecrets'],
+      [{ maxWebhookAgeSec: 1.5 }, 'frontegg.maxWebhookAgeSec'],
+      [{ audience: [] }, 'frontegg.audience'],
+      [{ vendorTokenRefreshRatio: 1 }, 'frontegg.vendorTokenRefreshRatio'],
+    ];
+    for (const [override, name] of bad) {
+      let caught: unknown;
+      try {
+        frontegg({ ...base, ...override });
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught, name).toBeInstanceOf(PortcullisError);
+      expect((caught as PortcullisError).code).toBe('ERR_INVALID_OPTION');
+      expect((caught as PortcullisError).message).toContain(name);
+    }
+  });
+
+  it('warns at start when no audience is configured, and not otherwise', () => {
+    const without = setup({ audience: undefined });
+    expect(
+      without.logger.lines.some((l) => l.level === 'warn' && l.msg?.includes('audience')),
+    ).toBe(true);
+    const withAudience = setup();
+    expect(withAudience.logger.lines.some((l) => l.level === 'warn')).toBe(false);
+  });
+});
+
+describe('frontegg client credentials', () => {
+  it('exchanges Basic credentials at /auth/v2/api-token and maps a tenant token', async () => {
+    fake.clients.set('client-a', {
+      secret: 'secret-a',
+      claims: {
+        sub: 'client-a',
+        type: 'tenantApiToken',
+        tenantId: 't1',
+        createdByUserId: 'creator',
+        roles: ['reader'],
+        permissions: ['orders:read'],
+      },
+    });
+    const { provider } = setup({ baseUrl: `${fake.url}/` });
+    const before = fake.count('/identity/resources/auth/v2/api-token');
+    const verified = await verify(provider, {
+      form: 'basic',
+      clientId: 'client-a',
+      secret: 'secret-a',
+    });
+    expect(fake.count('/identity/resources/auth/v2/api-token')).toBe(before + 1);
+    const exchange = fake.requests
+      .filter((r) => r.path === '/identity/resources/auth/v2/api-token')
+      .at(-1);
+    expect(JSON.parse(exchange!.body)).toEqual({ clientId: 'client-a', secret: 'secret-a' });
+    expect(exchange!.headers['content-type']).toBe('application/json');
+    expect(verified.checkedOnline).toBe(false);
+    expect(verified.principal).toMatchObject({
+      subject: 'client-a',
+      clientId: 'client-a',
+      tenantId: 't1',
+      createdByUserId: 'creator',
+      ownerKind: 'tenant',
+      credential: 'client_credentials',
+      roles: ['reader'],
+      permissions: ['orders:read'],
+      issuer: fake.url,
+    });
+    // A tenant token's creator is not its owner.
+    expect(verified.principal.userId).toBeUndefined();
+    expect(verified.principal.tokenId).toBeUndefined();
+  });
+
+  it('refuses a wrong secret with ERR_CLIENT_CREDENTIALS_INVALID', async () => {
+    fake.clients.set('client-a', {
+      secret: 'secret-a',
+      claims: { sub: 'client-a', type: 'tenantApiToken' },
+    });
+    const { provider } = setup();
+    const error = await failure(
+      verify(provider, { form: 'basic', clientId: 'client-a', secret: 'nope' }),
+    );
+    expect(error.code).toBe('ERR_CLIENT_CREDENTIALS_INVALID');
+    expect(error.message).not.toContain('nope');
+  });
+
+  it('maps personal API tokens: userId from userId, else createdByUserId', async () => {
+    const { provider } = setup();
+    const withUserId = await fake.sign({
+      sub: 'c-u',
+      type: 'userApiToken',
+      tenantId: 't1',
+      userId: 'u1',
+      createdByUserId: 'u1',
+    });
+    const principal = (await verify(provider, { form: 'bearer', token: withUserId })).principal;
+    expect(principal).toMatchObject({
+      clientId: 'c-u',
+      userId: 'u1',
+      createdByUserId: 'u1',
+      ownerKind: 'user',
+      credential: 'client_credentials',
+    });
+    const creatorOnly = await fake.sign({
+      sub: 'c-v',
+      type: 'userApiToken',
+      tenantId: 't1',
+      createdByUserId: 'u2',
+    });
+    expect((await verify(provider, { form: 'bearer', token: creatorOnly })).principal.userId).toBe(
+      'u2',
+    );
+  });
+
+  it('refuses userToken unless allowed, and unknown or missing types', async () => {
+    const userToken = await fake.sign({ sub: 'u1', type: 'userToken', tenantId: 't1' });
+    const refused = await failure(verify(setup().provider, { form: 'bearer', token: userToken }));
+    expect(refused.code).toBe('ERR_TOKEN_TYPE_NOT_ALLOWED');
+    const allowed = await verify(setup({ allowUserTokens: true }).provider, {
+      form: 'bearer',
+      token: userToken,
+    });
+    expect(allowed.principal).toMatchObject({ userId: 'u1', ownerKind: 'user' });
+    for (const claims of [{ sub: 'x', type: 'vendor' }, { sub: 'x' }]) {
+      const error = await failure(
+        verify(setup().provider, { form: 'bearer', token: await fake.sign(claims) }),
+      );
+      expect(error.code).toBe('ERR_TOKEN_TYPE_NOT_ALLOWED');
+    }
+  });
+
+  it('checks iss, aud, exp and the algorithm', async () => {
+    const { provider } = setup();
+    const wrongAud = await new SignJWT({ sub: 'c', type: 'tenantApiToken' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(fake.url)
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode('x'.repeat(32)));
+    expect((await failure(verify(provider, { form: 'bearer', token: wrongAud }))).code).toBe(
+      'ERR_TOKEN_ALG_NOT_ALLOWED',
+    );
+    const otherWorkspace = setup({ audience: 'workspace-2' }).provider;
+    const token = await fake.sign({ sub: 'c', type: 'tenantApiToken' });
+    expect((await failure(verify(otherWorkspace, { form: 'bearer', token }))).code).toBe(
+      'ERR_TOKEN_CLAIM_INVALID',
+    );
+    const otherIssuer = setup({ issuer: 'https://elsewhere.example' }).provider;
+    expect((await failure(verify(otherIssuer, { form: 'bearer', token }))).code).toBe(
+      'ERR_TOKEN_CLAIM_INVALID',
+    );
+    const noExp = await fake.sign({ sub: 'c', type: 'tenantApiToken' }, { expSec: null });
+    expect((await failure(verify(provider, { form: 'bearer', token: noExp }))).code).toBe(
+      'ERR_TOKEN_CLAIM_INVALID',
+    );
+  });
+
+  it('falls back to the configurations publicKey when the JWKS is down or lacks the kid', async () => {
+    const { provider } = setup();
+    fake.jwksDown = true;
+    const token = await fake.sign({ sub: 'c', type: 'tenantApiToken', tenantId: 't1' });
+    expect((await verify(provider, { form: 'bearer', token })).principal.clientId).toBe('c');
+    fake.jwksDown = false;
+    const unknownKid = await fake.sign(
+      { sub: 'd', type: 'tenantApiToken' },
+      { kid: 'not-in-jwks' },
+    );
+    expect((await verify(provider, { form: 'bearer', token: unknownKid })).principal.clientId).toBe(
+      'd',
+    );
+  });
+});
+
+describe('frontegg access tokens', () => {
+  it('accepts an active token without exp via X-API-Key, with roles and permissions from /{id}', async () => {
+    fake.active.tenants = ['at-1'];
+    const { provider } = setup();
+    const token = await fake.sign(
+      { sub: 'at-1', type: 'tenantAccessToken', tenantId: 't1' },
+      { expSec: null },
+    );
+    const verified = await verify(provider, { form: 'api-key', token, header: 'x-api-key' });
+    expect(verified.checkedOnline).toBe(true);
+    expect(verified.principal).toMatchObject({
+      subject: 'at-1',
+      tokenId: 'at-1',
+      tenantId: 't1',
+      ownerKind: 'tenant',
+      credential: 'access_token',
+      roles: ['admin'],
+      permissions: ['orders:read'],
+    });
+    expect(verified.principal.clientId).toBeUndefined();
+    const entity = fake.requests
+      .filter((r) => r.path.endsWith('/tenants/access-tokens/v1/at-1'))
+      .at(-1);
+    expect(entity?.headers['x-access-token']).toMatch(/^vendor-token-/);
+  });
+
+  it('reads the active list once per TTL, however many verifications', async () => {
+    fake.active.users = ['at-u'];
+    const { provider } = setup({ activeListTtlMs: 60_000 });
+    const token = await fake.sign({
+      sub: 'at-u',
+      type: 'userAccessToken',
+      tenantId: 't1',
+      userId: 'u1',
+    });
+    const path = '/identity/resources/vendor-only/users/access-tokens/v1/active';
+    const before = fake.count(path);
+    await Promise.all([1, 2, 3].map(() => verify(provider, { form: 'bearer', token })));
+    await verify(provider, { form: 'bearer', token });
+    expect(fake.count(path) - before).toBe(1);
+    expect((await verify(provider, { form: 'bearer', token })).principal).toMatchObject({
+      userId: 'u1',
+      ownerKind: 'user',
+    });
+  });
+
+  it('refuses a token missing from the active list as inactive (not 503)', async () => {
+    const { provider } = setup();
+    const token = await fake.sign({ sub: 'at-gone', type: 'tenantAccessToken', tenantId: 't1' });
+    const error = await failure(verify(provider, { form: 'api-key', token, header: 'x-api-key' }));
+    expect(error.code).toBe('ERR_TOKEN_INACTIVE');
+    expect(error.status).toBe(401);
+  });
+
+  it('checks each token by id when the active list is longer than activeListMax', async () => {
+    fake.active.tenants = ['at-1', 'at-2', 'at-3'];
+    const { provider, logger } = setup({ activeListMax: 2 });
+    const live = await fake.sign({ sub: 'at-2', type: 'tenantAccessToken', tenantId: 't1' });
+    expect((await verify(provider, { form: 'bearer', token: live })).principal.tokenId).toBe(
+      'at-2',
+    );
+    expect(logger.lines.some((l) => l.level === 'warn' && l.msg?.includes('activeListMax'))).toBe(
+      true,
+    );
+    const deleted = await fake.sign({ sub: 'at-9', type: 'tenantAccessToken', tenantId: 't1' });
+    expect((await failure(verify(provider, { form: 'bearer', token: deleted }))).code).toBe(
+      'ERR_TOKEN_INACTIVE',
+    );
+  });
+
+  it('refuses a client-credentials JWT sent as X-API-Key', async () => {
+    const { provider } = setup();
+    const token = await fake.sign({ sub: 'c', type: 'tenantApiToken' });
+    const error = await failure(verify(provider, { form: 'api-key', token, header: 'x-api-key' }));
+    expect(error.code).toBe('ERR_TOKEN_TYPE_NOT_ALLOWED');
+  });
+});
+
+describe('frontegg M2M settings and the vendor token', () => {
+  it('maps the configurations route to a policy observation', async () => {
+    const { provider } = setup();
+    fake.settings = {
+      ...fake.settings,
+      machineToMachineAuthStrategy: 'AccessToken',
+      defaultTokenExpiration: 7200,
+    };
+    expect(await provider.readPolicy!(signal())).toEqual({
+      enabled: true,
+      acceptedCredentials: ['access_token'],
+      maxTokenLifetimeSec: 7200,
+    });
+    fake.settings = {
+      ...fake.settings,
+      apiTokensEnabled: false,
+      machineToMachineAuthStrategy: 'ClientCredentials',
+    };
+    expect(await provider.readPolicy!(signal())).toMatchObject({
+      enabled: false,
+      acceptedCredentials: ['client_credentials'],
+    });
+    fake.settings = { ...fake.settings, apiTokensEnabled: true };
+  });
+
+  it('turns 403 "Api tokens are disabled" into policy at once, a re-read and ERR_M2M_DISABLED', async () => {
+    fake.disabled = true;
+    fake.active.tenants = ['at-1'];
+    fake.clients.set('client-a', {
+      secret: 'secret-a',
+      claims: { sub: 'client-a', type: 'tenantApiToken' },
+    });
+    const { provider, context } = setup();
+    const basic = await failure(
+      verify(provider, { form: 'basic', clientId: 'client-a', secret: 'secret-a' }),
+    );
+    expect(basic.code).toBe('ERR_M2M_DISABLED');
+    const token = await fake.sign({ sub: 'at-1', type: 'tenantAccessToken', tenantId: 't1' });
+    const access = await failure(verify(provider, { form: 'bearer', token }));
+    expect(access.code).toBe('ERR_M2M_DISABLED');
+    expect(context.observed).toEqual([{ enabled: false }, { enabled: false }]);
+    expect(context.refreshRequests).toBe(2);
+  });
+
+  it('renews the vendor token after 80% of its life, and once on a 401', async () => {
+    let nowMs = Date.now();
+    fake.vendorExpiresIn = 100;
+    const { provider } = setup({}, () => nowMs);
+    const issued = fake.vendorTokensIssued;
+    await Promise.all([1, 2, 3, 4].map(() => provider.readPolicy!(signal())));
+    await provider.readPolicy!(signal());
+    // One authentication shared by the concurrent first calls.
+    expect(fake.vendorTokensIssued - issued).toBe(1);
+    nowMs += 79_000;
+    await provider.readPolicy!(signal());
+    expect(fake.vendorTokensIssued - issued).toBe(1);
+    nowMs += 2_000;
+    await provider.readPolicy!(signal());
+    expect(fake.vendorTokensIssued - issued).toBe(2);
+    fake.revokeVendorTokens();
+    await provider.readPolicy!(signal());
+    expect(fake.vendorTokensIssued - issued).toBe(3);
+    fake.vendorExpiresIn = 3600;
+  });
+
+  it('answers 503 (not 401) when the vendor credentials are refused', async () => {
+    const { provider } = setup({ apiKey: 'wrong' });
+    const error = await failure(provider.readPolicy!(signal()));
+    expect(error.status).toBe(503);
+    expect(error.message).not.toContain('wrong');
+  });
+});
