@@ -1,0 +1,102 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** Route groups: the unit the fault injector targets. `admin` is never faulted. */
+export type RouteGroup =
+  | 'vendor'
+  | 'identity'
+  | 'exchange'
+  | 'vendor-only'
+  | 'jwks'
+  | 'configurations'
+  | 'oauth'
+  | 'webhooks'
+  | 'admin';
+
+export interface RouteContext {
+  readonly method: string;
+  readonly path: string;
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: URLSearchParams;
+  readonly headers: IncomingHttpHeaders;
+  /** Parsed JSON body, or the fields of a form body, or undefined when empty. */
+  readonly body: unknown;
+}
+
+export interface RouteAnswer {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly headers?: Record<string, string>;
+}
+
+export type RouteHandler = (context: RouteContext) => Promise<RouteAnswer> | RouteAnswer;
+
+interface Route {
+  readonly method: string;
+  readonly segments: readonly string[];
+  readonly group: RouteGroup;
+  readonly handler: RouteHandler;
+}
+
+export interface RouteMatch {
+  readonly route: { readonly group: RouteGroup; readonly handler: RouteHandler };
+  readonly params: Record<string, string>;
+}
+
+/** A tiny method + path router; `:name` segments capture, first registered match wins. */
+export class Router {
+  private readonly routes: Route[] = [];
+
+  add(method: string, path: string, group: RouteGroup, handler: RouteHandler): void {
+    this.routes.push({ method, segments: split(path), group, handler });
+  }
+
+  /** The matching route, `'method'` when only the method differs, or undefined. */
+  match(method: string, path: string): RouteMatch | 'method' | undefined {
+    const segments = split(path);
+    let methodMismatch = false;
+    for (const route of this.routes) {
+      const params = matchSegments(route.segments, segments);
+      if (!params) continue;
+      if (route.method !== method) {
+        methodMismatch = true;
+        continue;
+      }
+      return { route, params };
+    }
+    return methodMismatch ? 'method' : undefined;
+  }
+
+  /** The group a path belongs to, for faults on unmatched methods too. */
+  groupOf(path: string): RouteGroup | undefined {
+    const segments = split(path);
+    return this.routes.find((route) => matchSegments(route.segments, segments))?.group;
+  }
+}
+
+function split(path: string): string[] {
+  return path.split('/').filter((segment) => segment !== '');
+}
+
+function matchSegments(
+  pattern: readonly string[],
+  actual: readonly string[],
+): Record<string, string> | undefined {
+  if (pattern.length !== actual.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let index = 0; index < pattern.length; index++) {
+    const expected = pattern[index] as string;
+    const value = actual[index] as string;
+    if (expected.startsWith(':')) {
+      let decoded: string;
+      try {
+        decoded = decodeURIComponent(value);
+      } catch {
+        return undefined;
+      }
+      params[expected.slice(1)] = decoded;
+    } else if (expected !== value) {
+      return undefined;
+    }
+  }
+  return params;
+}

@@ -1,0 +1,3 @@
+export { startEmulator } from './emulator.js';
+export type { EmulatorOptions, RunningEmulator } from './emulator.js';
+export type { SeedFile } from './seed.js';

@@ -1,0 +1,17 @@
+// Public API of @portcullis/express. Explicit named exports only (no `export *`).
+// Passport strategies live in the `@portcullis/express/passport` subpath.
+import './augment.js';
+export { m2mAuth } from './middleware.js';
+export type { M2MAuthOptions, RequestAuthenticator } from './middleware.js';
+export {
+  requireOwnerKind,
+  requirePermissions,
+  requireRoles,
+  requireScopes,
+  requireTenant,
+} from './guards.js';
+export type { NameListSpec } from './guards.js';
+export { m2mErrorHandler } from './error-handler.js';
+export type { M2MErrorHandlerOptions } from './error-handler.js';
+export { webhookHandler } from './webhooks/handler.js';
+export type { WebhookHandlerOptions } from './webhooks/handler.js';
