@@ -1,0 +1,68 @@
+/** The public shape of an authenticator (contract B). */
+import type { PolicyObservation, PolicyState, HealthReport } from '../types.js';
+import type { Principal, RequestLike, Requirements, Selector, Tombstone } from '../types.js';
+import type { WebhookReceiver } from '../webhook-types.js';
+
+/** Counters since start, plus current sizes. */
+export interface AuthenticatorStats {
+  readonly hits: number;
+  readonly misses: number;
+  readonly negativeHits: number;
+  /** Answers served from an expired entry while the IdP was unavailable (`staleIfErrorMs`). */
+  readonly staleHits: number;
+  /** Requests that waited for another request's verification of the same credential. */
+  readonly coalesced: number;
+  /** Cache entries removed, by reason (`evict`, `expire`, `invalidate`, `clear`, `set`, ...). */
+  readonly evictions: Readonly<Record<string, number>>;
+  /** Cached answers (positive and negative). */
+  readonly size: number;
+  /** Estimated bytes held by the cache. */
+  readonly bytes: number;
+  readonly tombstones: number;
+  /** Verification calls open at the IdP now. */
+  readonly inFlight: number;
+  /** Verification calls made since start. */
+  readonly idpCalls: number;
+}
+
+export interface Authenticator {
+  /** Extract, policy-gate, cache/verify, tombstone-check, policy-gate the principal. Throws PortcullisError. */
+  authenticate(request: RequestLike): Promise<Principal>;
+  /** Throws ERR_INSUFFICIENT_SCOPE. */
+  authorize(principal: Principal, requirements: Requirements): void;
+  /**
+   * Drops matching cached answers here and, with a store, on every replica. Settles after the
+   * local action and the publish; rejects `ERR_STORE_UNAVAILABLE` when the store failed (the local
+   * action stays applied).
+   */
+  invalidate(selector: Selector): Promise<void>;
+  /** Records a tombstone (DESIGN §5) and drops matching cached answers; settles like `invalidate`. */
+  revoke(selector: Selector): Promise<void>;
+  /** Unconditional `{userId}` tombstone until `unlockUser` (capped at 30 days). */
+  lockUser(userId: string): Promise<void>;
+  unlockUser(userId: string): Promise<void>;
+  /** Drop every cached answer (operator flush). */
+  flush(): Promise<void>;
+  readonly policy: {
+    current(): PolicyState;
+    onChange(listener: (state: PolicyState) => void): () => void;
+    /** Apply an observation at once (like a policy event), store and publish it, then re-read the IdP. */
+    apply(observation: PolicyObservation, source: string): Promise<void>;
+    /** Re-read the provider's settings now. */
+    refresh(): Promise<void>;
+  };
+  /** `standard` always; provider receivers (e.g. `frontegg`) when the provider has them. */
+  readonly webhooks: Readonly<Record<string, WebhookReceiver>>;
+  /** True when Basic (client credentials) is currently accepted — for the `Basic realm` challenge. */
+  acceptsBasic(): boolean;
+  tombstones(): readonly Tombstone[];
+  stats(): AuthenticatorStats;
+  /** Components: policy, idp, store (when configured), tombstones. */
+  health(): HealthReport;
+  /**
+   * Resolves after the first policy state is known (read, pin or store) and, with a store, after
+   * its first load of tombstones and policy was attempted.
+   */
+  ready(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,7 @@
+/** Newest observation wins across replicas: compare `at`, then `origin` (DESIGN §1). */
+import type { PolicyVersion } from '../types.js';
+
+export function isNewerVersion(candidate: PolicyVersion, current: PolicyVersion): boolean {
+  if (candidate.at !== current.at) return candidate.at > current.at;
+  return candidate.origin > current.origin;
+}
