@@ -208,7 +208,10 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
   },
   {
     name: 'oversized credential → 400 invalid_request',
-    request: () => ({ path: '/protected', headers: { authorization: `Bearer ${'a'.repeat(9000)}` } }),
+    request: () => ({
+      path: '/protected',
+      headers: { authorization: `Bearer ${'a'.repeat(9000)}` },
+    }),
     expect: () => ({
       status: 400,
       challengeError: 'invalid_request',

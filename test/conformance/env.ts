@@ -12,8 +12,16 @@ export interface ConformanceCredentials {
   readonly tenantId: string;
   readonly otherTenantId: string;
   readonly userId: string;
-  readonly tenantApiToken: { readonly clientId: string; readonly secret: string; readonly jwt: string };
-  readonly userApiToken: { readonly clientId: string; readonly secret: string; readonly jwt: string };
+  readonly tenantApiToken: {
+    readonly clientId: string;
+    readonly secret: string;
+    readonly jwt: string;
+  };
+  readonly userApiToken: {
+    readonly clientId: string;
+    readonly secret: string;
+    readonly jwt: string;
+  };
   readonly tenantAccessToken: string;
   readonly userAccessToken: string;
   /** A well-formed JWT with the right claims, signed by a key the IdP never published. */

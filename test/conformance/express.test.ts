@@ -7,12 +7,7 @@ import passport from 'passport';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createAuthenticator, frontegg } from '@portcullis/core';
 import type { Authenticator } from '@portcullis/core';
-import {
-  m2mAuth,
-  m2mErrorHandler,
-  requirePermissions,
-  requireTenant,
-} from '@portcullis/express';
+import { m2mAuth, m2mErrorHandler, requirePermissions, requireTenant } from '@portcullis/express';
 import { M2MBasicStrategy, M2MBearerStrategy } from '@portcullis/express/passport';
 import { assertAnswer } from './assert.js';
 import { CONFORMANCE_CASES } from './cases.js';

@@ -10,7 +10,10 @@ import type { ConformanceRequest } from './cases.js';
 export async function callOverHttp(
   baseUrl: string,
   conformanceRequest: ConformanceRequest,
-  identityFrom: (body: any, headers: Record<string, string | undefined>) => Record<string, unknown> | undefined,
+  identityFrom: (
+    body: any,
+    headers: Record<string, string | undefined>,
+  ) => Record<string, unknown> | undefined,
 ): Promise<SurfaceAnswer> {
   const response = await request(`${baseUrl}${conformanceRequest.path}`, {
     method: 'GET',
