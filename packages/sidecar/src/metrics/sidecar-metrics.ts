@@ -1,0 +1,213 @@
+/**
+ * Prometheus metrics (prom-client, one registry per sidecar) fed by core's diagnostics channels
+ * and by the sidecar's own request pipeline. Labels never carry a credential or a subject.
+ */
+import diagnostics from 'node:diagnostics_channel';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { CHANNELS } from '@portcullis/core';
+import type {
+  CacheEvent,
+  DecisionEvent,
+  IdpCallEvent,
+  PolicyEvent,
+  RevocationEvent,
+  WebhookEvent,
+} from '@portcullis/core';
+import type { SidecarAuthenticator } from '../authenticator-port.js';
+
+export interface SidecarMetrics {
+  readonly registry: Registry;
+  /** One finished request on the main listener. */
+  observeRequest(kind: string, decision: string, status: number): void;
+  /** Upstream response-header latency, in ms. */
+  observeUpstream(durationMs: number, status: number): void;
+  /** Prometheus text exposition. */
+  render(): Promise<string>;
+  readonly contentType: string;
+  close(): void;
+}
+
+export interface SidecarMetricsOptions {
+  readonly authenticator: () => SidecarAuthenticator | undefined;
+  readonly now?: () => number;
+  /** Collect process metrics (memory, CPU, event loop); default true. */
+  readonly processMetrics?: boolean;
+}
+
+/** Create the registry and subscribe to core's diagnostics channels (undone by `close()`). */
+export function createSidecarMetrics(options: SidecarMetricsOptions): SidecarMetrics {
+  const now = options.now ?? Date.now;
+  const registry = new Registry();
+  if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  const decisions = new Counter({
+    name: 'portcullis_decisions_total',
+    help: 'Authentication outcomes by outcome and reason (error code, or "ok").',
+    labelNames: ['outcome', 'reason', 'cache'],
+    registers,
+  });
+  const cacheEvents = new Counter({
+    name: 'portcullis_cache_events_total',
+    help: 'Principal cache events: hit, miss, negative-hit, stale, coalesced, evict, clear.',
+    labelNames: ['event'],
+    registers,
+  });
+  const idpDuration = new Histogram({
+    name: 'portcullis_idp_call_duration_seconds',
+    help: 'Latency of calls to the identity provider.',
+    labelNames: ['operation', 'outcome'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
+    registers,
+  });
+  const idpErrors = new Counter({
+    name: 'portcullis_idp_errors_total',
+    help: 'Failed calls to the identity provider.',
+    labelNames: ['operation'],
+    registers,
+  });
+  const revocations = new Counter({
+    name: 'portcullis_revocations_total',
+    help: 'Invalidations, revocations, locks and flushes by source.',
+    labelNames: ['action', 'source'],
+    registers,
+  });
+  const webhooks = new Counter({
+    name: 'portcullis_webhooks_total',
+    help: 'Webhook deliveries by receiver and outcome.',
+    labelNames: ['receiver', 'outcome'],
+    registers,
+  });
+  const requests = new Counter({
+    name: 'portcullis_requests_total',
+    help: 'Requests on the main listener by kind (proxy, verify, webhook), decision and status class.',
+    labelNames: ['kind', 'decision', 'status'],
+    registers,
+  });
+  const upstream = new Histogram({
+    name: 'portcullis_upstream_duration_seconds',
+    help: 'Time until the upstream answered with response headers.',
+    labelNames: ['status'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers,
+  });
+  const policyVersion = new Gauge({
+    name: 'portcullis_policy_version_timestamp_seconds',
+    help: 'Observation time of the policy state in force.',
+    registers,
+  });
+  const policyEnabled = new Gauge({
+    name: 'portcullis_policy_enabled',
+    help: 'M2M enabled (1), disabled (0), unknown (-1).',
+    registers,
+  });
+  let lastPolicySync: number | undefined;
+  new Gauge({
+    name: 'portcullis_policy_sync_age_seconds',
+    help: 'Seconds since the policy was last read from the IdP or changed by an event (-1: never).',
+    registers,
+    collect() {
+      this.set(lastPolicySync === undefined ? -1 : (now() - lastPolicySync) / 1000);
+    },
+  });
+  const resyncs = new Counter({
+    name: 'portcullis_store_resyncs_total',
+    help: 'Shared-store (Redis) resynchronisations (cache cleared after a reconnect).',
+    registers,
+  });
+  new Gauge({
+    name: 'portcullis_tombstones',
+    help: 'Revocation tombstones held.',
+    registers,
+    collect() {
+      const stats = options.authenticator()?.stats();
+      if (stats !== undefined) this.set(stats.tombstones);
+    },
+  });
+  new Gauge({
+    name: 'portcullis_idp_in_flight',
+    help: 'Identity-provider calls in flight.',
+    registers,
+    collect() {
+      const stats = options.authenticator()?.stats();
+      if (stats !== undefined) this.set(stats.inFlight);
+    },
+  });
+  new Gauge({
+    name: 'portcullis_cache_entries',
+    help: 'Principals in the local cache.',
+    registers,
+    collect() {
+      const stats = options.authenticator()?.stats();
+      if (stats !== undefined) this.set(stats.size);
+    },
+  });
+
+  const handlers: Array<[string, (message: unknown) => void]> = [
+    [
+      CHANNELS.decision,
+      (m) => {
+        const e = m as DecisionEvent;
+        decisions.inc({ outcome: e.outcome, reason: e.code ?? 'ok', cache: e.cache });
+      },
+    ],
+    [
+      CHANNELS.cache,
+      (m) => {
+        const e = m as CacheEvent;
+        cacheEvents.inc({ event: e.event });
+        if (e.event === 'clear' && e.reason === 'resync') resyncs.inc();
+      },
+    ],
+    [
+      CHANNELS.idp,
+      (m) => {
+        const e = m as IdpCallEvent;
+        idpDuration.observe({ operation: e.operation, outcome: e.outcome }, e.durationMs / 1000);
+        if (e.outcome === 'error') idpErrors.inc({ operation: e.operation });
+        // A successful read of the IdP's M2M settings is a policy sync even when nothing changed.
+        if (e.operation === 'policy' && e.outcome === 'ok') lastPolicySync = now();
+      },
+    ],
+    [
+      CHANNELS.revocation,
+      (m) => {
+        const e = m as RevocationEvent;
+        revocations.inc({ action: e.action, source: e.source });
+      },
+    ],
+    [
+      CHANNELS.webhook,
+      (m) => {
+        const e = m as WebhookEvent;
+        webhooks.inc({ receiver: e.receiver, outcome: e.outcome });
+      },
+    ],
+    [
+      CHANNELS.policy,
+      (m) => {
+        const e = m as PolicyEvent;
+        policyVersion.set(e.versionAt / 1000);
+        policyEnabled.set(e.enabled === undefined ? -1 : e.enabled ? 1 : 0);
+        lastPolicySync = now();
+      },
+    ],
+  ];
+  for (const [name, handler] of handlers) diagnostics.subscribe(name, handler);
+
+  return {
+    registry,
+    observeRequest(kind, decision, status) {
+      requests.inc({ kind, decision, status: `${Math.floor(status / 100)}xx` });
+    },
+    observeUpstream(durationMs, status) {
+      upstream.observe({ status: String(status) }, durationMs / 1000);
+    },
+    render: () => registry.metrics(),
+    contentType: registry.contentType,
+    close() {
+      for (const [name, handler] of handlers) diagnostics.unsubscribe(name, handler);
+      registry.clear();
+    },
+  };
+}
