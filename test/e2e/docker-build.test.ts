@@ -1,0 +1,165 @@
+/**
+ * docker/build.sh is what both Dockerfiles run (`RUN ./docker/build.sh <target> /app`). This
+ * machine has no Docker engine, so the test runs the same script into a temporary directory and
+ * checks that what it lays out is a working, production-only `/app`.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const hasSidecarCli = existsSync(join(repo, 'packages/sidecar/src/cli.ts'));
+
+interface Manifest {
+  version: string;
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+}
+
+const manifest = (path: string): Manifest => JSON.parse(readFileSync(path, 'utf8')) as Manifest;
+
+/** Every package name installed under `dir/node_modules`, nested trees included. */
+function installedPackages(dir: string, found = new Set<string>()): Set<string> {
+  const modules = join(dir, 'node_modules');
+  if (!existsSync(modules)) return found;
+  for (const entry of readdirSync(modules)) {
+    if (entry.startsWith('.')) continue;
+    const names = entry.startsWith('@')
+      ? readdirSync(join(modules, entry)).map((scoped) => `${entry}/${scoped}`)
+      : [entry];
+    for (const name of names) {
+      found.add(name);
+      installedPackages(join(modules, name), found);
+    }
+  }
+  return found;
+}
+
+/** Env without any PORTCULLIS_* of the developer's shell (the sidecar rejects unknown ones). */
+function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (!name.startsWith('PORTCULLIS_')) env[name] = value;
+  }
+  return { ...env, ...extra };
+}
+
+const devDependencyNames = (): Set<string> => {
+  const names = new Set<string>();
+  for (const path of ['package.json', 'test/package.json', 'packages/express/package.json']) {
+    for (const name of Object.keys(manifest(join(repo, path)).devDependencies ?? {})) {
+      if (!name.startsWith('@portcullis/')) names.add(name);
+    }
+  }
+  for (const name of ['vitest', 'typescript', 'vite', 'eslint', 'prettier', 'turbo']) {
+    names.add(name);
+  }
+  return names;
+};
+
+async function build(target: string, out: string): Promise<void> {
+  await run(join(repo, 'docker/build.sh'), [target, out], {
+    cwd: repo,
+    env: cleanEnv({ BUILD_NPM_FLAGS: '--prefer-offline' }),
+    maxBuffer: 16 * 1024 * 1024,
+    timeout: 240_000,
+  });
+}
+
+const scratch = mkdtempSync(join(tmpdir(), 'portcullis-image-'));
+// One image is built (~1 min, mostly `npm ci`): the emulator image runs the same script with a
+// shorter workspace list, so building it too would double the time and prove little more.
+const target = hasSidecarCli ? 'sidecar' : 'emulator';
+const out = join(scratch, target);
+
+beforeAll(() => build(target, out), 300_000);
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe.runIf(hasSidecarCli)('docker/build.sh sidecar', () => {
+  const cli = join(out, 'packages/sidecar/dist/cli.js');
+
+  it('lays out a runnable CLI that reports the package version', async () => {
+    const { stdout } = await run('node', [cli, '--version'], { env: cleanEnv() });
+    expect(stdout.trim()).toBe(manifest(join(repo, 'packages/sidecar/package.json')).version);
+  });
+
+  it('prints help naming the environment contract', async () => {
+    const { stdout } = await run('node', [cli, '--help'], { env: cleanEnv() });
+    expect(stdout).toContain('portcullis healthcheck');
+    expect(stdout).toContain('PORTCULLIS_UPSTREAM');
+    expect(stdout).toContain('PORTCULLIS_FRONTEGG_API_KEY (or PORTCULLIS_FRONTEGG_API_KEY_FILE)');
+  });
+
+  it('validates a configuration with only the production dependencies', async () => {
+    const env = cleanEnv({
+      PORTCULLIS_PROVIDER: 'frontegg',
+      PORTCULLIS_FRONTEGG_BASE_URL: 'http://127.0.0.1:4000',
+      PORTCULLIS_FRONTEGG_CLIENT_ID: 'vendor-client',
+      PORTCULLIS_FRONTEGG_API_KEY: 'vendor-secret',
+      PORTCULLIS_UPSTREAM: 'http://127.0.0.1:3000',
+    });
+    const { stdout } = await run('node', [cli, 'check-config'], { env });
+    expect(stdout).toContain('configuration OK (proxy mode, provider frontegg)');
+    // A bad value still exits 2 from the image, naming the variable.
+    const bad = await run('node', [cli, 'check-config'], {
+      env: { ...env, PORTCULLIS_CACHE_TTL_MS: 'soon' },
+    }).catch((error: { code: number; stderr: string }) => error);
+    expect(bad).toMatchObject({ code: 2 });
+    expect((bad as { stderr: string }).stderr).toContain('PORTCULLIS_CACHE_TTL_MS');
+  });
+
+  it('holds no devDependency and no other workspace’s dependency', () => {
+    const installed = installedPackages(out);
+    const leaked = [...devDependencyNames()].filter((name) => installed.has(name));
+    expect(leaked).toEqual([]);
+    // Express's Passport deps belong to another workspace: not in the sidecar image.
+    expect(installed.has('passport')).toBe(false);
+    expect(installed.has('@portcullis/express')).toBe(false);
+    expect(installed.has('@portcullis/emulator')).toBe(false);
+  });
+
+  it('holds every runtime dependency of the sidecar, core and redis', () => {
+    const installed = installedPackages(out);
+    for (const pkg of ['sidecar', 'core', 'redis']) {
+      const deps = Object.keys(
+        manifest(join(repo, `packages/${pkg}/package.json`)).dependencies ?? {},
+      );
+      for (const dep of deps) expect(installed, `${pkg} needs ${dep}`).toContain(dep);
+      expect(existsSync(join(out, `packages/${pkg}/dist/index.js`))).toBe(true);
+    }
+    // Sources and build metadata stay in the build stage.
+    expect(existsSync(join(out, 'packages/sidecar/src'))).toBe(false);
+    expect(existsSync(join(out, 'packages/sidecar/dist/.tsbuildinfo'))).toBe(false);
+  });
+});
+
+describe.runIf(!hasSidecarCli)('docker/build.sh emulator', () => {
+  it('lays out a runnable emulator CLI with only its own dependencies', async () => {
+    const { stdout } = await run('node', [join(out, 'packages/emulator/dist/cli.js'), '--help'], {
+      env: cleanEnv(),
+    });
+    expect(stdout).toContain('portcullis-emulator');
+    const installed = installedPackages(out);
+    expect([...devDependencyNames()].filter((name) => installed.has(name))).toEqual([]);
+    expect(installed.has('jose')).toBe(true);
+  });
+});
+
+describe('docker/build.sh usage', () => {
+  it('refuses an unknown target and a non-empty output directory', async () => {
+    const fail = (args: string[]) =>
+      run(join(repo, 'docker/build.sh'), args).then(
+        () => ({ code: 0, stderr: '' }),
+        (error: { code: number; stderr: string }) => error,
+      );
+    expect(await fail(['express', join(scratch, 'x')])).toMatchObject({ code: 2 });
+    const busy = await fail([target, out]);
+    expect(busy.code).toBe(2);
+    expect(busy.stderr).toContain('not empty');
+  });
+});
