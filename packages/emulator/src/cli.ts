@@ -81,6 +81,7 @@ async function main(): Promise<void> {
       `vendor client id: ${emulator.vendor.clientId}`,
       `vendor secret:    ${emulator.vendor.secret}`,
       `workspace id:     ${emulator.workspaceId}`,
+      `console:          ${emulator.url}/console`,
       '',
       'Try:',
       `  curl -s -X POST ${emulator.url}/auth/vendor -H 'content-type: application/json' \\`,

@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { isConsolePath, serveConsole } from '../console/assets.js';
 import type { FaultTable } from '../faults.js';
 import { HttpError } from './errors.js';
 import type { RouteAnswer, RouteContext, Router } from './router.js';
@@ -39,6 +40,12 @@ async function handle(
   const method = req.method ?? 'GET';
   const url = new URL(req.url ?? '/', 'http://emulator.invalid');
   const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+  // The browser console's static files: never faulted, so it stays usable while faults are on.
+  if (isConsolePath(path)) {
+    await drain(req);
+    await serveConsole(req, res, path);
+    return;
+  }
   const match = hooks.router.match(method, path);
 
   const fault = hooks.faults.forGroup(
