@@ -167,10 +167,12 @@ export function oauth2(options: OAuth2ProviderOptions): Provider {
   ] as const) {
     numberOption(`jwksCache.${key}`, jwksCache[key], 0);
   }
-  const needsDiscovery =
+  // Explicit URLs override discovery: Bearer tokens must not wait on (or fail with) a discovery
+  // document they do not need just because Basic would need the token endpoint from it.
+  const bearerNeedsDiscovery =
     explicit.jwksUri === undefined ||
-    (clientCredentials !== false && explicit.tokenEndpoint === undefined) ||
     (introspection !== undefined && explicit.introspectionEndpoint === undefined);
+  const basicNeedsDiscovery = clientCredentials !== false && explicit.tokenEndpoint === undefined;
   if (
     !discovery &&
     explicit.jwksUri === undefined &&
@@ -218,6 +220,8 @@ export function oauth2(options: OAuth2ProviderOptions): Provider {
     now: context.now,
   }));
   let verifiers: Verifiers | undefined;
+  /** Built without discovery while only Bearer tokens have been seen and their URLs are explicit. */
+  let bearerOnly: Verifiers | undefined;
   let closed = false;
 
   function mapPrincipal(claims: Readonly<Record<string, unknown>>) {
@@ -280,9 +284,20 @@ export function oauth2(options: OAuth2ProviderOptions): Provider {
     return { jwt, introspection: introspector, clientCredentials: exchange, issuer: tokenIssuer };
   }
 
-  async function getVerifiers(signal: AbortSignal | undefined): Promise<Verifiers> {
+  async function getVerifiers(
+    signal: AbortSignal | undefined,
+    purpose: 'bearer' | 'basic',
+  ): Promise<Verifiers> {
     if (verifiers !== undefined) return verifiers;
-    const metadata = discovery && needsDiscovery ? await discoveryCache.get(signal) : undefined;
+    if (!discovery || (!bearerNeedsDiscovery && !basicNeedsDiscovery)) {
+      verifiers ??= buildVerifiers(undefined);
+      return verifiers;
+    }
+    if (purpose === 'bearer' && !bearerNeedsDiscovery) {
+      bearerOnly ??= buildVerifiers(undefined);
+      return bearerOnly;
+    }
+    const metadata = await discoveryCache.get(signal);
     verifiers ??= buildVerifiers(metadata);
     return verifiers;
   }
@@ -310,7 +325,7 @@ export function oauth2(options: OAuth2ProviderOptions): Provider {
     token: string,
     signal: AbortSignal | undefined,
   ): Promise<VerifiedCredential> {
-    const current = await getVerifiers(signal);
+    const current = await getVerifiers(signal, 'bearer');
     if (COMPACT_JWS.test(token) && current.jwt !== undefined) {
       return verifyJwt(
         current.jwt,
@@ -349,7 +364,7 @@ export function oauth2(options: OAuth2ProviderOptions): Provider {
           'Basic client credentials are not accepted by this provider',
         );
       }
-      const { clientCredentials: exchange } = await getVerifiers(signal);
+      const { clientCredentials: exchange } = await getVerifiers(signal, 'basic');
       if (exchange === undefined) {
         throw new PortcullisError(
           'ERR_CREDENTIAL_KIND_NOT_ACCEPTED',

@@ -214,7 +214,7 @@ function describeIssue(
   if (issue.code === 'unrecognized_keys' && issue.keys !== undefined) {
     const where = dotted === '' ? '' : `${dotted}.`;
     return {
-      field: issue.keys.map((key) => `${where}${key}`).join(', '),
+      field: issue.keys.map((key) => `${where}${displayKey(key)}`).join(', '),
       message: `unknown setting${configPath === undefined ? '' : ` in ${configPath}`}`,
     };
   }
@@ -224,4 +224,9 @@ function describeIssue(
   const envForPath = ENV_VARIABLES.find((variable) => variable.path.join('.') === dotted);
   const hint = envForPath === undefined ? '' : ` (${envForPath.name})`;
   return { field: `${dotted || '(root)'}${hint}`, message };
+}
+
+/** An unknown key as the operator can find it in the file: quoted when empty or unusual. */
+function displayKey(key: string): string {
+  return /^[A-Za-z0-9_.-]+$/.test(key) ? key : JSON.stringify(key);
 }

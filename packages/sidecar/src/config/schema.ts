@@ -174,7 +174,8 @@ export const rawConfigSchema = z
         });
       }
     }
-    if (raw.upstream !== undefined) {
+    // The field's own check reports a malformed URL; refinements still run after it fails.
+    if (raw.upstream !== undefined && URL.canParse(raw.upstream)) {
       const url = new URL(raw.upstream);
       if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '') {
         ctx.addIssue({
