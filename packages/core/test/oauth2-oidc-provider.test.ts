@@ -10,6 +10,7 @@ import { exportJWK, generateKeyPair } from 'jose';
 import Provider from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Provider as PortcullisProvider, ProviderContext } from '../src/provider.js';
+import { createAuthenticator } from '../src/authenticator.js';
 import { oauth2 } from '../src/providers/oauth2.js';
 import type { ExtractedCredential } from '../src/types.js';
 import { rejection } from './helpers/rejection.js';
@@ -234,6 +235,60 @@ describe('oauth2 preset against a real oidc-provider', () => {
     expect(revoked.status).toBe(200);
     const error = await rejection(portcullis.verify(bearer(token), signal()));
     expect(error).toMatchObject({ code: 'ERR_TOKEN_INACTIVE', status: 401 });
+  });
+
+  it('through the cache: a revoked token is refused after invalidate(), or once the TTL passes', async () => {
+    let offsetMs = 0;
+    const authenticator = createAuthenticator({
+      provider: oauth2({
+        issuer,
+        audience: AUDIENCE,
+        introspection: { clientId: RESOURCE_SERVER.id, clientSecret: RESOURCE_SERVER.secret },
+        clientCredentials: false,
+      }),
+      cache: { ttlMs: 30_000 },
+      now: () => Date.now() + offsetMs,
+    });
+    try {
+      await authenticator.ready();
+      const revokeAtIdp = async (token: string) => {
+        const answer = await fetch(`${issuer}/token/revocation`, {
+          method: 'POST',
+          headers: {
+            authorization: basicHeader(MACHINE.id, MACHINE.secret),
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: new URLSearchParams({ token, token_type_hint: 'access_token' }),
+        });
+        expect(answer.status).toBe(200);
+      };
+      const request = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+
+      // invalidate(): the cached answer is dropped and the IdP asked again.
+      const first = await tokenFor(OPAQUE_RESOURCE);
+      await expect(authenticator.authenticate(request(first))).resolves.toMatchObject({
+        clientId: MACHINE.id,
+      });
+      await revokeAtIdp(first);
+      // Still the cached fact until something says otherwise (that is what the cache is for).
+      await expect(authenticator.authenticate(request(first))).resolves.toBeDefined();
+      await authenticator.invalidate({ clientId: MACHINE.id });
+      expect(await rejection(authenticator.authenticate(request(first)))).toMatchObject({
+        code: 'ERR_TOKEN_INACTIVE',
+      });
+
+      // TTL: without any invalidation, the next verification after the TTL asks the IdP.
+      const second = await tokenFor(OPAQUE_RESOURCE);
+      await expect(authenticator.authenticate(request(second))).resolves.toBeDefined();
+      await revokeAtIdp(second);
+      await expect(authenticator.authenticate(request(second))).resolves.toBeDefined();
+      offsetMs = 31_000;
+      expect(await rejection(authenticator.authenticate(request(second)))).toMatchObject({
+        code: 'ERR_TOKEN_INACTIVE',
+      });
+    } finally {
+      await authenticator.close();
+    }
   });
 
   it('refuses a JWT the IdP issued for another audience', async () => {
