@@ -6,17 +6,13 @@
 import type { Dispatcher } from 'undici';
 import { PortcullisError, invalidOption, isPortcullisError } from '../errors.js';
 import { clientSecretBasic } from '../http/idp-client-auth.js';
-import {
-  DEFAULT_IDP_MAX_BODY_BYTES,
-  DEFAULT_IDP_TIMEOUT_MS,
-  idpRequest,
-} from '../http/idp-request.js';
+import { idpRequest } from '../http/idp-request.js';
 import type { VerifiedCredential } from '../provider.js';
 import type { Logger, Principal } from '../types.js';
 import {
   functionOption,
+  idpCallOptions,
   nonEmptyString,
-  numberOption,
   stringList,
   urlOption,
 } from './option-checks.js';
@@ -69,19 +65,7 @@ export function createClientCredentialsVerifier(
   const resource = stringList('resource', options.resource);
   const audience =
     options.audience === undefined ? undefined : nonEmptyString('audience', options.audience);
-  const timeoutMs = numberOption('timeoutMs', options.timeoutMs, DEFAULT_IDP_TIMEOUT_MS, {
-    min: 1,
-  });
-  const maxBodyBytes = numberOption(
-    'maxResponseBytes',
-    options.maxResponseBytes,
-    DEFAULT_IDP_MAX_BODY_BYTES,
-    {
-      min: 1,
-      integer: true,
-    },
-  );
-  const now = functionOption('now', options.now) ?? Date.now;
+  const { timeoutMs, maxBodyBytes, now } = idpCallOptions(options);
 
   async function requestToken(
     clientId: string,

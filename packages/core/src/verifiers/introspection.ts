@@ -5,11 +5,7 @@
 import type { Dispatcher } from 'undici';
 import { PortcullisError, invalidOption } from '../errors.js';
 import { clientSecretBasic } from '../http/idp-client-auth.js';
-import {
-  DEFAULT_IDP_MAX_BODY_BYTES,
-  DEFAULT_IDP_TIMEOUT_MS,
-  idpRequest,
-} from '../http/idp-request.js';
+import { idpRequest } from '../http/idp-request.js';
 import {
   checkClaimNames,
   credentialKindFromClaims,
@@ -20,6 +16,7 @@ import type { VerifiedCredential } from '../provider.js';
 import type { CredentialKind, Logger } from '../types.js';
 import {
   functionOption,
+  idpCallOptions,
   nonEmptyString,
   numberOption,
   stringList,
@@ -92,19 +89,7 @@ export function createIntrospectionVerifier(
   const credentialKind =
     functionOption('credentialKind', options.credentialKind) ?? credentialKindFromClaims;
   const toleranceSec = numberOption('clockToleranceSec', options.clockToleranceSec, 5);
-  const timeoutMs = numberOption('timeoutMs', options.timeoutMs, DEFAULT_IDP_TIMEOUT_MS, {
-    min: 1,
-  });
-  const maxBodyBytes = numberOption(
-    'maxResponseBytes',
-    options.maxResponseBytes,
-    DEFAULT_IDP_MAX_BODY_BYTES,
-    {
-      min: 1,
-      integer: true,
-    },
-  );
-  const now = functionOption('now', options.now) ?? Date.now;
+  const { timeoutMs, maxBodyBytes, now } = idpCallOptions(options);
 
   async function introspect(
     token: string,

@@ -1,5 +1,6 @@
 /** Construction-time checks shared by the verifiers and the oauth2 preset (ERR_INVALID_OPTION). */
 import { invalidOption } from '../errors.js';
+import { DEFAULT_IDP_MAX_BODY_BYTES, DEFAULT_IDP_TIMEOUT_MS } from '../http/idp-request.js';
 
 /** A finite number ≥ `min` (default 0), or the default when undefined. */
 export function numberOption(
@@ -69,4 +70,22 @@ export function stringList(path: string, value: unknown): readonly string[] | un
 export function functionOption<T>(path: string, value: T | undefined): T | undefined {
   if (value !== undefined && typeof value !== 'function') invalidOption(path, 'must be a function');
   return value;
+}
+
+/** The options every IdP-calling verifier shares: its timeout, response bound and clock. */
+export function idpCallOptions(options: {
+  readonly timeoutMs?: number;
+  readonly maxResponseBytes?: number;
+  readonly now?: () => number;
+}): { timeoutMs: number; maxBodyBytes: number; now: () => number } {
+  return {
+    timeoutMs: numberOption('timeoutMs', options.timeoutMs, DEFAULT_IDP_TIMEOUT_MS, { min: 1 }),
+    maxBodyBytes: numberOption(
+      'maxResponseBytes',
+      options.maxResponseBytes,
+      DEFAULT_IDP_MAX_BODY_BYTES,
+      { min: 1, integer: true },
+    ),
+    now: functionOption('now', options.now) ?? Date.now,
+  };
 }
