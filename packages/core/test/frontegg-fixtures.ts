@@ -23,6 +23,8 @@ export interface FakeFrontegg {
   readonly apiTokens: Map<string, string[]>;
   /** Active access-token ids per kind. */
   readonly active: { tenants: string[]; users: string[] };
+  /** Users Frontegg knows (`GET /identity/resources/users/v1/{id}`), with their lock state. */
+  readonly users: Map<string, { isLocked: boolean }>;
   /** Client id → secret accepted by the exchange, and the claims of the JWT it returns. */
   readonly clients: Map<string, { secret: string; claims: Record<string, unknown> }>;
   settings: Record<string, unknown>;
@@ -72,6 +74,7 @@ export async function startFakeFrontegg(): Promise<FakeFrontegg> {
     requests,
     apiTokens: new Map(),
     active: { tenants: [], users: [] },
+    users: new Map(),
     clients: new Map(),
     settings: {
       apiTokensEnabled: true,
@@ -125,6 +128,12 @@ export async function startFakeFrontegg(): Promise<FakeFrontegg> {
     const vendorToken = headers['x-access-token'];
     if (typeof vendorToken !== 'string' || !issuedVendorTokens.has(vendorToken)) return [401, {}];
     if (path === '/identity/resources/configurations/v1') return [200, fake.settings];
+    const user = /^\/identity\/resources\/users\/v1\/([^/]+)$/.exec(path);
+    if (method === 'GET' && user !== null) {
+      const id = decodeURIComponent(user[1] ?? '');
+      const known = fake.users.get(id);
+      return known === undefined ? [404, { errors: ['User not found'] }] : [200, { id, ...known }];
+    }
     const vendorOnly =
       /^\/identity\/resources\/vendor-only\/(tenants|users)\/access-tokens\/v1\/(.+)$/.exec(path);
     if (vendorOnly !== null) {

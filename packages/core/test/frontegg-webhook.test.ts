@@ -224,8 +224,8 @@ describe('frontegg webhook receiver: event keys', () => {
       [
         { eventKey: 'frontegg.user.updated', user: { id: 'u1', isLocked: false } },
         [
-          { action: 'unlockUser', userId: 'u1' },
           { action: 'invalidate', selector: { userId: 'u1' } },
+          { action: 'unlockUser', userId: 'u1' },
         ],
       ],
       [
@@ -249,11 +249,33 @@ describe('frontegg webhook receiver: event keys', () => {
         [{ action: 'revoke', selector: { clientId: 'c-d' } }],
       ],
     ];
+    fake.users.set('u1', { isLocked: false });
     for (const [body, expected] of cases) {
       const { answer, actions } = await deliver(body);
       expect(answer.status).toBe(200);
       expect(actions.calls).toEqual(expected);
     }
+  });
+
+  it('lifts a lock only when Frontegg confirms the user is unlocked (the body is not signed)', async () => {
+    const forged = { eventKey: 'frontegg.user.updated', user: { id: 'u-locked', isLocked: false } };
+    fake.users.set('u-locked', { isLocked: true });
+    const stillLocked = await deliver(forged);
+    expect(stillLocked.answer.status).toBe(200);
+    expect(stillLocked.actions.calls).toEqual([
+      { action: 'invalidate', selector: { userId: 'u-locked' } },
+    ]);
+
+    const unknownUser = await deliver({
+      eventKey: 'frontegg.user.updated',
+      user: { id: 'u-nobody', isLocked: false },
+    });
+    expect(unknownUser.actions.calls).toEqual([
+      { action: 'invalidate', selector: { userId: 'u-nobody' } },
+    ]);
+    expect(fake.requests.some((r) => r.path === '/identity/resources/users/v1/u-nobody')).toBe(
+      true,
+    );
   });
 
   it('answers 202 for Frontegg keys that do not concern M2M and for unknown keys', async () => {

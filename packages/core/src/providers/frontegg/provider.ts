@@ -206,6 +206,7 @@ export function frontegg(options: FronteggProviderOptions): Provider {
           maxBodyBytes: config.webhookMaxBodyBytes,
           actions,
           deletionWatch: watch,
+          confirmUnlocked: (userId, signal) => confirmUnlocked(rt().vendor, userId, signal),
           timeoutMs: rt().timeoutMs * 4,
           logger,
           now: () => rt().now(),
@@ -285,4 +286,23 @@ function buildRuntime(
       now,
     }),
   };
+}
+
+/** True when Frontegg's user record says the user exists and is not locked. */
+async function confirmUnlocked(
+  vendor: VendorTokenClient,
+  userId: string,
+  signal: AbortSignal,
+): Promise<boolean> {
+  const answer = await vendor.call({
+    operation: 'frontegg-user',
+    method: 'GET',
+    path: `/identity/resources/users/v1/${encodeURIComponent(userId)}`,
+    signal,
+    passStatuses: [404],
+  });
+  if (answer.status !== 200 || typeof answer.body !== 'object' || answer.body === null) {
+    return false;
+  }
+  return (answer.body as { isLocked?: unknown }).isLocked === false;
 }

@@ -31,6 +31,11 @@ export interface FronteggReceiverOptions {
   readonly maxBodyBytes: number;
   readonly actions: AuthenticatorActions;
   readonly deletionWatch: DeletionWatch;
+  /**
+   * Asks Frontegg whether the user is unlocked now. The `x-webhook-secret` JWT does not cover the
+   * body, so a forged or edited `isLocked: false` must not lift a lock by itself.
+   */
+  readonly confirmUnlocked: (userId: string, signal: AbortSignal) => Promise<boolean>;
   /** Bound on the IdP calls of an unnamed API-token deletion, in ms. */
   readonly timeoutMs: number;
   readonly logger: Logger;
@@ -54,10 +59,27 @@ export function createFronteggWebhookReceiver(options: FronteggReceiverOptions):
       case 'lock':
         return [{ kind: 'lock', userId: plan.userId }];
       case 'unlock':
-        // The update may also have changed roles: drop what is cached about the user too.
+        // Unlocking widens access, so the body is only a hint: the lock is lifted when Frontegg
+        // itself says the user is unlocked. Either way the cached facts about the user are dropped.
         return [
-          { kind: 'unlock', userId: plan.userId },
           { kind: 'invalidate', selector: { userId: plan.userId } },
+          {
+            kind: 'custom',
+            name: 'frontegg-confirm-unlock',
+            run: async (actions) => {
+              const unlocked = await options.confirmUnlocked(
+                plan.userId,
+                AbortSignal.timeout(options.timeoutMs),
+              );
+              if (unlocked) await actions.unlockUser(plan.userId);
+              else {
+                options.logger.warn(
+                  { userId: plan.userId },
+                  'portcullis: frontegg.user.updated said unlocked, but Frontegg does not confirm it; the lock stays',
+                );
+              }
+            },
+          },
         ];
       case 'api-token-deleted-unnamed':
         return [
