@@ -521,8 +521,14 @@ class PortcullisAuthenticator implements Authenticator {
       invalidate: (selector: Selector) => this.#invalidate(selector, source),
       lockUser: (userId: string) => this.#lock(userId, source),
       unlockUser: (userId: string) => this.#unlock(userId, source),
+      // The pipeline already names its receiver (`webhook:standard`); add ours only when it differs.
       applyPolicyEvent: (observation: PolicyObservation, eventSource: string) =>
-        this.#applyPolicyEvent(observation, `${source}:${eventSource}`),
+        this.#applyPolicyEvent(
+          observation,
+          eventSource === source || eventSource.startsWith(`${source}:`)
+            ? eventSource
+            : `${source}:${eventSource}`,
+        ),
       cachedClientIds: (tenantId: string) => this.#cache.clientIdsOfTenant(tenantId),
     });
   }

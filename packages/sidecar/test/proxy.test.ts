@@ -400,11 +400,16 @@ describe('webhooks and the operator API', () => {
   });
 
   it('serves health, readiness and metrics', async () => {
-    expect((await rawRequest(sidecar.adminUrl, '/healthz')).status).toBe(200);
+    const live = await rawRequest(sidecar.adminUrl, '/healthz');
+    expect(live.status).toBe(200);
+    expect(JSON.parse(live.body)).toMatchObject({ status: 'ok', components: { policy: {} } });
     const ready = await rawRequest(sidecar.adminUrl, '/readyz');
     expect(ready.status).toBe(200);
     const metrics = await rawRequest(sidecar.adminUrl, '/metrics');
     expect(metrics.status).toBe(200);
+    // Read from the authenticator at scrape time: right even when the policy never changed.
+    expect(metrics.body).toMatch(/^portcullis_policy_enabled 1$/m);
+    expect(metrics.body).toMatch(/^portcullis_tombstone_evictions_total 0$/m);
     expect(metrics.body).toMatch(
       /portcullis_requests_total\{kind="proxy",decision="allow",status="2xx"\} [1-9]/,
     );

@@ -110,7 +110,14 @@ export function createAdminHandler(
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = (request.url ?? '/').split('?')[0] as string;
     if (path === '/healthz') {
-      json(response, 200, { status: 'ok' });
+      // Liveness: the process answers. IdP, Redis or policy trouble is reported, never a restart
+      // reason (restarting cannot fix an IdP outage) — readiness is where traffic is gated.
+      const health = authenticator.health();
+      json(response, 200, {
+        status: health.degraded ? 'degraded' : 'ok',
+        reasons: health.reasons,
+        components: health.components,
+      });
       return;
     }
     if (path === '/readyz') {

@@ -9,7 +9,6 @@ import type {
   CacheEvent,
   DecisionEvent,
   IdpCallEvent,
-  PolicyEvent,
   RevocationEvent,
   WebhookEvent,
 } from '@portcullis/core';
@@ -91,14 +90,29 @@ export function createSidecarMetrics(options: SidecarMetricsOptions): SidecarMet
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers,
   });
-  const policyVersion = new Gauge({
+  // Read from the authenticator at scrape time, so they are right from the first scrape (a pinned
+  // or event-driven policy may never publish a change).
+  new Gauge({
     name: 'portcullis_policy_version_timestamp_seconds',
     help: 'Observation time of the policy state in force.',
     registers,
+    collect() {
+      const state = options.authenticator()?.policy.current();
+      if (state !== undefined) this.set(state.version.at / 1000);
+    },
   });
-  const policyEnabled = new Gauge({
+  new Gauge({
     name: 'portcullis_policy_enabled',
     help: 'M2M enabled (1), disabled (0), unknown (-1).',
+    registers,
+    collect() {
+      const state = options.authenticator()?.policy.current();
+      if (state !== undefined) this.set(state.enabled === undefined ? -1 : state.enabled ? 1 : 0);
+    },
+  });
+  const tombstoneEvictions = new Counter({
+    name: 'portcullis_tombstone_evictions_total',
+    help: 'Tombstones evicted because the table was full (each one is also logged as an error).',
     registers,
   });
   let lastPolicySync: number | undefined;
@@ -185,11 +199,14 @@ export function createSidecarMetrics(options: SidecarMetricsOptions): SidecarMet
     ],
     [
       CHANNELS.policy,
-      (m) => {
-        const e = m as PolicyEvent;
-        policyVersion.set(e.versionAt / 1000);
-        policyEnabled.set(e.enabled === undefined ? -1 : e.enabled ? 1 : 0);
+      () => {
         lastPolicySync = now();
+      },
+    ],
+    [
+      CHANNELS.tombstoneEviction,
+      (m) => {
+        tombstoneEvictions.inc((m as { evicted: number }).evicted);
       },
     ],
   ];
