@@ -29,6 +29,9 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    reporters: ['default'],
+    // In CI also a JSON report, from which .ci/run prints a plain "N passed, N failed" line.
+    reporters: process.env['CI']
+      ? ['default', ['json', { outputFile: 'test-results/vitest.json' }]]
+      : ['default'],
   },
 });
