@@ -79,25 +79,12 @@ export function registerApiTokenRoutes(router: Router, app: EmulatorApp): void {
       requirePermission(caller, 'write', 'tenant');
       const tenantId = tenantOf(app, caller, headers);
       assertCanCreate(app, 'apiToken');
-      const input = objectBody(body);
       const createdByUserId = creatorOf(app, caller, headers);
-      const secret = newId();
-      const token: ApiToken = {
-        clientId: newId(),
-        secretHash: hashSecret(secret),
+      return createApiToken(app, objectBody(body), {
         kind: 'tenant',
         tenantId,
         ...(createdByUserId === undefined ? {} : { createdByUserId }),
-        description: optionalString(input, 'description') ?? '',
-        metadata: optionalMetadata(input) ?? {},
-        roleIds: validRoleIds(app.state, input),
-        permissionIds: validPermissionIds(app.state, input),
-        createdAt: nowIso(app),
-      };
-      const expires = expiresFrom(app, input);
-      if (expires !== undefined) token.expires = expires;
-      app.state.apiTokens[token.clientId] = token;
-      return { status: 201, body: { ...apiTokenView(token), secret } };
+      });
     });
 
     router.add('GET', base, 'identity', async ({ headers }) => {
@@ -140,25 +127,12 @@ export function registerApiTokenRoutes(router: Router, app: EmulatorApp): void {
     const tenantId = tenantOf(app, caller, headers);
     const user = personalUserOf(app, caller, headers, tenantId);
     assertCanCreate(app, 'apiToken');
-    const input = objectBody(body);
-    const secret = newId();
-    const token: ApiToken = {
-      clientId: newId(),
-      secretHash: hashSecret(secret),
+    return createApiToken(app, objectBody(body), {
       kind: 'user',
       tenantId,
       userId: user.id,
       createdByUserId: user.id,
-      description: optionalString(input, 'description') ?? '',
-      metadata: optionalMetadata(input) ?? {},
-      roleIds: validRoleIds(app.state, input),
-      permissionIds: validPermissionIds(app.state, input),
-      createdAt: nowIso(app),
-    };
-    const expires = expiresFrom(app, input);
-    if (expires !== undefined) token.expires = expires;
-    app.state.apiTokens[token.clientId] = token;
-    return { status: 201, body: { ...apiTokenView(token), secret } };
+    });
   });
 
   router.add('GET', userBase, 'identity', async ({ headers }) => {
@@ -199,4 +173,27 @@ export function registerApiTokenRoutes(router: Router, app: EmulatorApp): void {
     });
     return { status: 200, body: {} };
   });
+}
+
+/** Stores a new API token (the secret only as a hash) and answers with the secret, shown once. */
+function createApiToken(
+  app: EmulatorApp,
+  input: Record<string, unknown>,
+  owner: Pick<ApiToken, 'kind' | 'tenantId' | 'userId' | 'createdByUserId'>,
+): { status: number; body: Record<string, unknown> } {
+  const secret = newId();
+  const token: ApiToken = {
+    clientId: newId(),
+    secretHash: hashSecret(secret),
+    ...owner,
+    description: optionalString(input, 'description') ?? '',
+    metadata: optionalMetadata(input) ?? {},
+    roleIds: validRoleIds(app.state, input),
+    permissionIds: validPermissionIds(app.state, input),
+    createdAt: nowIso(app),
+  };
+  const expires = expiresFrom(app, input);
+  if (expires !== undefined) token.expires = expires;
+  app.state.apiTokens[token.clientId] = token;
+  return { status: 201, body: { ...apiTokenView(token), secret } };
 }
