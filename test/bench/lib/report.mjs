@@ -1,0 +1,220 @@
+/** Results: `latest.json` (everything), `latest.md` (tables, targets), `latest.svg` (bar chart). */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { judgeTargets } from './targets.mjs';
+
+const DIR = fileURLToPath(new URL('../results/', import.meta.url));
+
+const f0 = (n) => (Number.isFinite(n) ? n.toFixed(0) : '—');
+const f1 = (n) => (Number.isFinite(n) ? n.toFixed(1) : '—');
+const f2 = (n) => (Number.isFinite(n) ? n.toFixed(2) : '—');
+const spread = (s, fmt = f2) => `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`;
+
+function comparisonTable(cases, baselineLabel) {
+  const lines = [
+    `| Case | CPU µs/req | CPU vs ${baselineLabel} | req/s | req/s vs ${baselineLabel} | p50 ms | p99 ms |`,
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const c of cases) {
+    lines.push(
+      `| ${c.label} | ${spread(c.cpuUsPerRequest, f0)} | ${spread(c.cpuRatio)} | ${f0(c.reqPerSec.median)} | ` +
+        `${spread(c.reqPerSecRatio)} | ${f1(c.p50Ms.median)} | ${f1(c.p99Ms.median)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export function markdown(results) {
+  const { machine, settings, scenarios } = results;
+  const out = [];
+  out.push(`# Portcullis benchmark results`);
+  out.push('');
+  out.push(
+    `${results.startedAt} · ${machine.cpuModel}, ${machine.cores} cores · Node ${machine.node} · ` +
+      `${settings.rounds} interleaved rounds × ${settings.requests} requests, ${settings.connections} connections` +
+      (settings.quick ? ' · **QUICK MODE: smoke check only, too noisy to judge targets**' : ''),
+  );
+  out.push('');
+  out.push(
+    'Figures: median over the rounds, spread (min–max) in brackets. Ratios are computed per round ' +
+      'against the baseline measured in the same round. CPU = user+system time of the server process ' +
+      '(pinned to its own core) per request.',
+  );
+  out.push('');
+  out.push('## Targets (DESIGN §8)');
+  out.push('');
+  out.push('| Target | Measured | |');
+  out.push('| --- | --- | --- |');
+  for (const t of judgeTargets(scenarios)) {
+    out.push(`| ${t.target} | ${t.value} | ${t.met ? 'met' : '**short**'} |`);
+  }
+  const failed = Object.entries(scenarios).filter(([, s]) => s?.error);
+  for (const [name, s] of failed) out.push(`\nScenario \`${name}\` did not run: ${s.error}`);
+
+  if (scenarios.middleware?.cases) {
+    out.push('', '## 1. Middleware (Express 5, one route)', '');
+    out.push(comparisonTable(scenarios.middleware.cases, 'bare'));
+    const mw = scenarios.middleware.cases;
+    const jwt = mw.find((c) => c.name === 'portcullis-jwt');
+    if (jwt) {
+      const peers = mw.filter(
+        (c) => !c.name.startsWith('portcullis') && c.name !== 'bare' && c.name !== 'noop-async',
+      );
+      out.push('');
+      out.push(
+        'Cached JWT through `m2mAuth` is ' +
+          peers
+            .map(
+              (p) =>
+                `${f2(p.cpuUsPerRequest.median / jwt.cpuUsPerRequest.median)}× as efficient as ${p.label}`,
+            )
+            .join('; ') +
+          ` (JWTs: ${scenarios.middleware.jwtBytes.emulator} B / ${scenarios.middleware.jwtBytes.peers} B).`,
+      );
+    }
+  }
+  if (scenarios.sidecar?.cases) {
+    out.push('', '## 2. Sidecar (proxy hop)', '');
+    out.push(comparisonTable(scenarios.sidecar.cases, 'undici proxy'));
+    out.push(
+      '',
+      '"direct" is the upstream itself pinned to the server core (its own CPU per request).',
+    );
+  }
+  const cold = scenarios.cold;
+  if (cold && !cold.error) {
+    out.push('', '## 3. Cold path (first-seen RS256 JWTs, distinct each request)', '');
+    out.push('| Verifier | tokens/s | CPU µs/token |', '| --- | ---: | ---: |');
+    out.push(
+      `| core authenticator (oauth2 preset) | ${spread(cold.portcullis.tokensPerSec, f0)} | ${spread(cold.portcullis.cpuUsPerToken, f0)} |`,
+    );
+    out.push(
+      `| raw jose \`jwtVerify\` | ${spread(cold.jose.tokensPerSec, f0)} | ${spread(cold.jose.cpuUsPerToken, f0)} |`,
+    );
+    out.push(
+      '',
+      `Authenticator / jose: tokens/s ${spread(cold.tokensPerSecRatio)}, CPU ${spread(cold.cpuRatio)}; ${cold.jwtBytes} B JWTs, ${cold.concurrency} in flight, ${cold.tokensPerRound} tokens per round.`,
+    );
+  }
+  const idp = scenarios.idp;
+  if (idp && !idp.error) {
+    out.push(
+      '',
+      `## 4. IdP load (${idp.concurrency}-way concurrency, ${idp.distinctCredentials} distinct client credentials, IdP latency ${idp.idpLatencyMs} ms)`,
+      '',
+    );
+    out.push(
+      '| Cache | requests | req/s | exchange calls | hits | misses | coalesced | failures |',
+    );
+    out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const [label, r, calls] of [
+      ['on (TTL 30 s)', idp.cached, idp.exchangeCallsCached],
+      ['off (`ttlMs: 0`)', idp.uncached, idp.exchangeCallsUncached],
+    ]) {
+      out.push(
+        `| ${label} | ${r.requests} | ${f0(r.reqPerSec)} | ${calls} | ${r.stats.hits} | ${r.stats.misses} | ${r.stats.coalesced} | ${r.failures} |`,
+      );
+    }
+  }
+  const rev = scenarios.revocation;
+  if (rev && !rev.error) {
+    out.push(
+      '',
+      `## 5. Revocation latency (${rev.replicas} sidecars sharing Redis, ${rev.trials} trials)`,
+      '',
+    );
+    out.push('| | p50 ms | p99 ms | max ms |', '| --- | ---: | ---: | ---: |');
+    out.push(
+      `| webhook answered (applied, stored, published) | ${rev.webhookAnswerMs.p50} | ${rev.webhookAnswerMs.p99} | ${rev.webhookAnswerMs.max} |`,
+    );
+    out.push(
+      `| every replica rejects | ${rev.everyReplicaRejectsMs.p50} | ${rev.everyReplicaRejectsMs.p99} | ${rev.everyReplicaRejectsMs.max} |`,
+    );
+  }
+  const mem = scenarios.memory;
+  if (mem && !mem.error) {
+    out.push('', `## 6. Memory (${mem.entries.toLocaleString('en')} entries, after full GC)`, '');
+    out.push(
+      '| | heap added MiB | RSS added MiB | heap total MiB | RSS total MiB |',
+      '| --- | ---: | ---: | ---: | ---: |',
+    );
+    out.push(
+      `| cached principals | ${mem.principals.heapMiB} | ${mem.principals.rssMiB} | ${mem.principals.heapTotalMiB} | ${mem.principals.rssTotalMiB} |`,
+    );
+    out.push(
+      `| tombstones | ${mem.tombstones.heapMiB} | ${mem.tombstones.rssMiB} | ${mem.tombstones.heapTotalMiB} | ${mem.tombstones.rssTotalMiB} |`,
+    );
+    out.push(
+      '',
+      `Cache's own size estimate for the principals: ${f1(mem.principals.estimatedBytes / 2 ** 20)} MiB (claims ${mem.claimsBytes} B of JSON each).`,
+    );
+  }
+  out.push('', '## Machine and versions', '');
+  out.push(
+    `- ${machine.cpuModel}, ${machine.cores} cores, ${machine.totalMemoryMiB} MiB, ${machine.os}`,
+  );
+  out.push(`- Node ${machine.node}; nginx ${machine.nginx ?? 'not installed'}`);
+  out.push(
+    `- ${Object.entries(machine.packages)
+      .filter(([, v]) => v)
+      .map(([n, v]) => `${n} ${v}`)
+      .join(', ')}`,
+  );
+  out.push(`- Command: \`${results.command}\` with ${JSON.stringify(results.envUsed)}`);
+  out.push('');
+  return out.join('\n');
+}
+
+const escapeXml = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** Horizontal bars: CPU µs per request (median), whiskers min–max, one block per group. */
+export function svg(results) {
+  const groups = [
+    ['Middleware: server CPU µs per request', results.scenarios.middleware?.cases],
+    ['Proxies: proxy CPU µs per request', results.scenarios.sidecar?.cases],
+  ].filter(([, cases]) => Array.isArray(cases));
+  const rowHeight = 22;
+  const labelWidth = 330;
+  const barWidth = 420;
+  const width = labelWidth + barWidth + 90;
+  let y = 30;
+  const parts = [];
+  for (const [title, cases] of groups) {
+    const max = Math.max(...cases.map((c) => c.cpuUsPerRequest.max)) * 1.05;
+    parts.push(`<text x="10" y="${y}" font-weight="bold">${escapeXml(title)}</text>`);
+    y += 12;
+    for (const c of cases) {
+      const w = (c.cpuUsPerRequest.median / max) * barWidth;
+      const lo = labelWidth + (c.cpuUsPerRequest.min / max) * barWidth;
+      const hi = labelWidth + (c.cpuUsPerRequest.max / max) * barWidth;
+      const ours = c.name.startsWith('portcullis');
+      const mid = y + rowHeight / 2;
+      parts.push(
+        `<text x="${labelWidth - 8}" y="${mid + 4}" text-anchor="end">${escapeXml(c.label)}</text>`,
+        `<rect x="${labelWidth}" y="${y + 3}" width="${w.toFixed(1)}" height="${rowHeight - 6}" fill="${ours ? '#2b6cb0' : '#a0aec0'}"/>`,
+        `<line x1="${lo.toFixed(1)}" y1="${mid}" x2="${hi.toFixed(1)}" y2="${mid}" stroke="#1a202c"/>`,
+        `<text x="${(hi + 6).toFixed(1)}" y="${mid + 4}">${c.cpuUsPerRequest.median.toFixed(0)}</text>`,
+      );
+      y += rowHeight;
+    }
+    y += 24;
+  }
+  const footer = `${results.machine.cpuModel} · Node ${results.machine.node} · ${results.settings.rounds} rounds × ${results.settings.requests} requests · median, whisker = min–max`;
+  parts.push(`<text x="10" y="${y}" font-size="11" fill="#4a5568">${escapeXml(footer)}</text>`);
+  y += 12;
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" font-family="sans-serif" font-size="12">\n` +
+    `<rect width="100%" height="100%" fill="white"/>\n${parts.join('\n')}\n</svg>\n`
+  );
+}
+
+/** Writes `latest.*`, or `partial.*` when only some scenarios ran. Returns the paths. */
+export function writeResults(results, { partial }) {
+  mkdirSync(DIR, { recursive: true });
+  const base = `${DIR}${partial ? 'partial' : 'latest'}`;
+  results.targets = judgeTargets(results.scenarios);
+  writeFileSync(`${base}.json`, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(`${base}.md`, markdown(results));
+  writeFileSync(`${base}.svg`, svg(results));
+  return [`${base}.json`, `${base}.md`, `${base}.svg`];
+}
