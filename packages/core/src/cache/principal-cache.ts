@@ -10,6 +10,7 @@ import type { Principal, Selector } from '../types.js';
 import { invalidOption } from '../errors.js';
 import { isAllSelector, matchesSelector } from '../revocation/selector.js';
 import { estimatePrincipalBytes, NEGATIVE_ENTRY_BYTES } from './principal-size.js';
+import { KeyIndex } from './key-index.js';
 
 export interface PositiveEntry {
   readonly negative: false;
@@ -49,10 +50,10 @@ type IndexField = 'tokenId' | 'clientId' | 'userId' | 'tenantId';
 
 export class PrincipalCache {
   readonly #lru: LRUCache<string, CacheEntry>;
-  readonly #byTokenId = new Map<string, Set<string>>();
-  readonly #byClientId = new Map<string, Set<string>>();
-  readonly #byUserId = new Map<string, Set<string>>();
-  readonly #byTenantId = new Map<string, Set<string>>();
+  readonly #byTokenId = new KeyIndex();
+  readonly #byClientId = new KeyIndex();
+  readonly #byUserId = new KeyIndex();
+  readonly #byTenantId = new KeyIndex();
   readonly #negativeKeys = new Set<string>();
   readonly #evictions: Record<string, number> = Object.create(null) as Record<string, number>;
   /** lru-cache reports our own deletions as `delete`; this says which kind they were. */
@@ -114,10 +115,10 @@ export class PrincipalCache {
     // lru-cache silently refuses an entry larger than maxSize; keep the index honest.
     if (!this.#lru.has(key)) return;
     const p = entry.principal;
-    addToIndex(this.#byTokenId, p.tokenId, key);
-    addToIndex(this.#byClientId, p.clientId, key);
-    addToIndex(this.#byUserId, p.userId, key);
-    addToIndex(this.#byTenantId, p.tenantId, key);
+    this.#byTokenId.add(p.tokenId, key);
+    this.#byClientId.add(p.clientId, key);
+    this.#byUserId.add(p.userId, key);
+    this.#byTenantId.add(p.tenantId, key);
   }
 
   setNegative(key: string, entry: NegativeEntry): void {
@@ -163,10 +164,8 @@ export class PrincipalCache {
 
   /** Client ids of cached principals of one tenant. */
   clientIdsOfTenant(tenantId: string): string[] {
-    const keys = this.#byTenantId.get(tenantId);
-    if (keys === undefined) return [];
     const ids = new Set<string>();
-    for (const key of keys) {
+    for (const key of this.#byTenantId.keys(tenantId)) {
       const entry = this.#lru.peek(key);
       if (entry !== undefined && !entry.negative && entry.principal.clientId !== undefined) {
         ids.add(entry.principal.clientId);
@@ -187,12 +186,10 @@ export class PrincipalCache {
               ? 'tenantId'
               : undefined;
     if (field === undefined) return [...this.#lru.keys()]; // `{credential}` only: full scan
-    const index = this.#indexOf(field);
-    const keys = index.get(selector[field] as string);
-    return keys === undefined ? [] : [...keys];
+    return this.#indexOf(field).keys(selector[field] as string);
   }
 
-  #indexOf(field: IndexField): Map<string, Set<string>> {
+  #indexOf(field: IndexField): KeyIndex {
     switch (field) {
       case 'tokenId':
         return this.#byTokenId;
@@ -219,32 +216,13 @@ export class PrincipalCache {
       this.#negativeKeys.delete(key);
     } else {
       const p = entry.principal;
-      removeFromIndex(this.#byTokenId, p.tokenId, key);
-      removeFromIndex(this.#byClientId, p.clientId, key);
-      removeFromIndex(this.#byUserId, p.userId, key);
-      removeFromIndex(this.#byTenantId, p.tenantId, key);
+      this.#byTokenId.remove(p.tokenId, key);
+      this.#byClientId.remove(p.clientId, key);
+      this.#byUserId.remove(p.userId, key);
+      this.#byTenantId.remove(p.tenantId, key);
     }
     const reason: EvictionReason = lruReason === 'delete' ? this.#deleteReason : lruReason;
     this.#evictions[reason] = (this.#evictions[reason] ?? 0) + 1;
     this.#onEvict?.(reason);
   }
-}
-
-function addToIndex(index: Map<string, Set<string>>, value: string | undefined, key: string): void {
-  if (value === undefined) return;
-  const keys = index.get(value);
-  if (keys === undefined) index.set(value, new Set([key]));
-  else keys.add(key);
-}
-
-function removeFromIndex(
-  index: Map<string, Set<string>>,
-  value: string | undefined,
-  key: string,
-): void {
-  if (value === undefined) return;
-  const keys = index.get(value);
-  if (keys === undefined) return;
-  keys.delete(key);
-  if (keys.size === 0) index.delete(value);
 }

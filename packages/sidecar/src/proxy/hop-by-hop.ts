@@ -1,5 +1,5 @@
 /** Hop-by-hop headers (RFC 9110 §7.6.1) never cross the proxy, nor anything `Connection` names. */
-const HOP_BY_HOP = new Set([
+const HOP_BY_HOP: ReadonlySet<string> = new Set([
   'connection',
   'keep-alive',
   'proxy-authenticate',
@@ -12,7 +12,9 @@ const HOP_BY_HOP = new Set([
 ]);
 
 /** Lower-case names listed in `Connection` header values, plus the fixed hop-by-hop set. */
-export function hopByHopNames(connectionValues: readonly string[]): Set<string> {
+export function hopByHopNames(connectionValues: readonly string[]): ReadonlySet<string> {
+  // Most messages name nothing extra: share the fixed set instead of copying it per request.
+  if (connectionValues.length === 0) return HOP_BY_HOP;
   const names = new Set(HOP_BY_HOP);
   for (const value of connectionValues) {
     for (const token of value.split(',')) {

@@ -1,9 +1,9 @@
 /**
  * Streaming reverse proxy to one upstream origin over an undici keep-alive `Pool`. Bodies are
- * piped both ways, never buffered; an unreachable upstream answers 502, a slow one 504.
+ * streamed both ways, never buffered; an unreachable upstream answers 502, a slow one 504.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
+import { EventEmitter } from 'node:events';
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import { downstreamHeaders } from './upstream-headers.js';
@@ -72,58 +72,63 @@ export function createUpstreamProxy(options: UpstreamProxyOptions): UpstreamProx
     headers: string[],
   ): Promise<ProxyOutcome> {
     const started = performance.now();
-    const abort = new AbortController();
+    // An EventEmitter rather than an AbortController: undici accepts both, and a controller (plus
+    // the promise pipeline it would feed) costs an exception object on every request (profiled).
+    const abort = new EventEmitter();
+    let aborted = false;
     const onClose = (): void => {
-      if (!response.writableFinished) abort.abort();
+      if (response.writableFinished) return;
+      aborted = true;
+      abort.emit('abort');
     };
     response.on('close', onClose);
+    let status = 0;
     let upstreamMs: number | undefined;
     try {
-      const upstream = await dispatcher.request({
-        origin: options.origin,
-        path: target,
-        method: request.method as Dispatcher.HttpMethod,
-        headers,
-        body: hasBody(request) ? request : null,
-        signal: abort.signal,
-        headersTimeout: options.timeoutMs,
-        bodyTimeout: options.timeoutMs,
-      });
-      upstreamMs = performance.now() - started;
-      response.writeHead(
-        upstream.statusCode,
-        downstreamHeaders(upstream.headers as Record<string, string | string[] | undefined>),
+      // stream(): undici writes the body straight into our response (backpressure included).
+      await dispatcher.stream(
+        {
+          origin: options.origin,
+          path: target,
+          method: request.method as Dispatcher.HttpMethod,
+          headers,
+          body: hasBody(request) ? request : null,
+          signal: abort,
+          headersTimeout: options.timeoutMs,
+          bodyTimeout: options.timeoutMs,
+        },
+        ({ statusCode, headers: upstreamHeaders }) => {
+          upstreamMs = performance.now() - started;
+          status = statusCode;
+          response.writeHead(
+            statusCode,
+            downstreamHeaders(upstreamHeaders as Record<string, string | string[] | undefined>),
+          );
+          return response;
+        },
       );
-      try {
-        await pipeline(upstream.body, response);
-      } catch {
+      return { status, upstreamMs };
+    } catch (error) {
+      if (aborted) return { status: 499, upstreamMs, failure: 'aborted' };
+      if (response.headersSent) {
         // Headers are gone already: all we can do is cut the connection so the client sees it.
         response.destroy();
-        return { status: upstream.statusCode, upstreamMs, failure: 'response-error' };
-      }
-      return { status: upstream.statusCode, upstreamMs };
-    } catch (error) {
-      if (abort.signal.aborted) {
-        return { status: 499, upstreamMs, failure: 'aborted' };
+        return { status, upstreamMs, failure: 'response-error' };
       }
       const code = (error as { code?: unknown }).code;
       const timeout = typeof code === 'string' && TIMEOUT_CODES.has(code);
-      const status = timeout ? 504 : 502;
-      if (!response.headersSent) {
-        const body = JSON.stringify({
-          error: timeout ? 'gateway_timeout' : 'bad_gateway',
-          error_description: timeout
-            ? 'the upstream did not answer in time'
-            : 'the upstream is unreachable',
-        });
-        response.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
-        response.end(body);
-      } else {
-        response.destroy();
-      }
+      const failedStatus = timeout ? 504 : 502;
+      const body = JSON.stringify({
+        error: timeout ? 'gateway_timeout' : 'bad_gateway',
+        error_description: timeout
+          ? 'the upstream did not answer in time'
+          : 'the upstream is unreachable',
+      });
+      response.writeHead(failedStatus, { 'content-type': 'application/json', connection: 'close' });
+      response.end(body);
       // The client may still be sending a body we will never read: stop it.
       if (!request.complete) request.resume();
-      return { status, upstreamMs, failure: timeout ? 'timeout' : 'unreachable' };
+      return { status: failedStatus, upstreamMs, failure: timeout ? 'timeout' : 'unreachable' };
     } finally {
       response.off('close', onClose);
     }
