@@ -126,3 +126,26 @@ export function table(caption, columns, rows) {
     ),
   );
 }
+
+/**
+ * A button that shows and hides `form` (a disclosure: `aria-expanded` follows it) and moves focus
+ * to `focusTarget` when the form opens.
+ */
+export function disclosureButton(label, form, focusTarget) {
+  const toggle = h(
+    'button',
+    {
+      type: 'button',
+      class: 'primary',
+      'aria-expanded': 'false',
+      'aria-controls': form.id,
+      onclick: () => {
+        form.hidden = !form.hidden;
+        toggle.setAttribute('aria-expanded', String(!form.hidden));
+        if (!form.hidden) focusTarget.focus();
+      },
+    },
+    label,
+  );
+  return toggle;
+}

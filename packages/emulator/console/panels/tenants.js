@@ -1,5 +1,5 @@
 import { confirmDanger, showDialog } from '../dialog.js';
-import { checkboxGroup, errorLine, field, h, replace, table } from '../dom.js';
+import { checkboxGroup, disclosureButton, errorLine, field, h, replace, table } from '../dom.js';
 import { formatDate } from '../format.js';
 
 /** The tenant whose users are shown, kept across re-renders. */
@@ -271,20 +271,6 @@ function userForm(ctx, headers, roleOptions, rerender) {
       h('button', { type: 'submit', class: 'primary' }, 'Create user'),
     ),
   );
-  const toggle = h(
-    'button',
-    {
-      type: 'button',
-      class: 'primary',
-      'aria-expanded': 'false',
-      'aria-controls': form.id,
-      onclick: () => {
-        form.hidden = !form.hidden;
-        toggle.setAttribute('aria-expanded', String(!form.hidden));
-        if (!form.hidden) email.focus();
-      },
-    },
-    'Create a user',
-  );
+  const toggle = disclosureButton('Create a user', form, email);
   return h('div', { class: 'create-wrap' }, toggle, form);
 }

@@ -1,5 +1,5 @@
 import { confirmDanger } from '../dialog.js';
-import { checkboxGroup, errorLine, field, h, replace, table } from '../dom.js';
+import { checkboxGroup, disclosureButton, errorLine, field, h, replace, table } from '../dom.js';
 import { formatDate } from '../format.js';
 
 const FRONTEGG_KEYS = [
@@ -172,20 +172,6 @@ function registerForm(ctx, rerender) {
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Register')),
   );
   form.id = 'register-hook';
-  const toggle = h(
-    'button',
-    {
-      type: 'button',
-      class: 'primary',
-      'aria-expanded': 'false',
-      'aria-controls': form.id,
-      onclick: () => {
-        form.hidden = !form.hidden;
-        toggle.setAttribute('aria-expanded', String(!form.hidden));
-        if (!form.hidden) name.focus();
-      },
-    },
-    'Register a webhook',
-  );
+  const toggle = disclosureButton('Register a webhook', form, name);
   return h('div', { class: 'create-wrap' }, toggle, form);
 }
