@@ -16,7 +16,7 @@ const noForeignSrc = {
         '../../*/src/**',
         '../../../packages/**',
       ],
-      message: "Nothing imports another package's src/ (DESIGN §6); use the package name.",
+      message: "Nothing imports another package's src/ (docs/design.md §6); use the package name.",
     },
   ],
 };
@@ -71,7 +71,7 @@ export default tseslint.config(
     },
   },
   {
-    // Core never reads the environment: configuration arrives as options (DESIGN §6).
+    // Core never reads the environment: configuration arrives as options (docs/design.md §6).
     files: ['packages/core/src/**', 'packages/express/src/**', 'packages/redis/src/**'],
     rules: {
       'no-restricted-properties': [

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run bench`: every scenario of DESIGN §8 / issue 8, written to test/bench/results/.
+ * `npm run bench`: every scenario of docs/design.md §8 / issue 8, written to test/bench/results/.
  * Servers under measurement run pinned to core 0, this process (autocannon, the emulator, the
  * JWKS server, upstreams) to core 1. Env: BENCH_QUICK=1, BENCH_ROUNDS, BENCH_REQUESTS,
  * BENCH_ONLY=middleware,sidecar,cold,idp,revocation,memory (see docs/benchmarks.md).

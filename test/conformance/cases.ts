@@ -1,5 +1,5 @@
 /**
- * The conformance case set (DESIGN §6): one list of requests with the answer every surface must
+ * The conformance case set (docs/design.md §6): one list of requests with the answer every surface must
  * give — core, the Express middleware, the Passport strategies, and the sidecar (proxy and
  * forward-auth). A runner per surface turns each case into a real request.
  *

@@ -714,7 +714,7 @@ describe('JWKS endpoint faults', () => {
 
   it('oauth2 preset: an explicit jwksUri verifies Bearer JWTs even when discovery documents are missing', async () => {
     // The issuer publishes no RFC 8414 / OIDC metadata; only the token endpoint (for Basic) would
-    // need it. DESIGN §7: explicit URLs override discovery.
+    // need it. docs/design.md §7: explicit URLs override discovery.
     const clock = Date.now();
     mode = 'ok';
     const authenticator = createAuthenticator({

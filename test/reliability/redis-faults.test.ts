@@ -1,5 +1,5 @@
 /**
- * Redis faults (issue 9, DESIGN §5 "Other replicas"): replicas sharing a private redis-server that
+ * Redis faults (issue 9, docs/design.md §5 "Other replicas"): replicas sharing a private redis-server that
  * is SIGKILLed mid-run keep authenticating and revoking locally with a degraded (still ready)
  * health, and converge when it comes back empty: tombstones made during the outage reach every
  * replica, and the bus works again.

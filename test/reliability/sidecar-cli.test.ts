@@ -1,5 +1,5 @@
 /**
- * The built `portcullis` CLI, black-box (issue 9, DESIGN §7, §9): bad configuration exits 2 naming
+ * The built `portcullis` CLI, black-box (issue 9, docs/design.md §7, §9): bad configuration exits 2 naming
  * every field, secrets never reach its output, and SIGTERM in the middle of load lets every
  * in-flight request finish before exiting 0.
  */

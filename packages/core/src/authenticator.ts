@@ -1,7 +1,7 @@
 /**
  * `createAuthenticator`: the facade every surface (middleware, Passport, sidecar) uses. It wires
  * extraction, the policy gate, the principal cache with single-flight and the in-flight bound, the
- * tombstone table, the race guard, the shared store and the webhook receivers (DESIGN §1, §2, §5).
+ * tombstone table, the race guard, the shared store and the webhook receivers (docs/design.md §1, §2, §5).
  * The hit path stays synchronous and in memory; the miss path lives in `authenticator/resolver.ts`,
  * the store side in `authenticator/store-link.ts`.
  */

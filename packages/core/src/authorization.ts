@@ -1,6 +1,6 @@
 /**
  * Route requirements checked against a principal on every request, cache hits included
- * (DESIGN §2 "cache the IdP's fact, authorize on every hit").
+ * (docs/design.md §2 "cache the IdP's fact, authorize on every hit").
  */
 import { invalidOption, PortcullisError } from './errors.js';
 import type { OwnerKind, Principal, Requirements } from './types.js';

@@ -24,7 +24,7 @@ export interface VerifiedCredential {
   readonly principal: Principal;
   /**
    * True when the IdP confirmed the credential is live right now (introspection, Frontegg's
-   * active-token lookup). A long-lived JWT that was only verified offline is refused (DESIGN §5).
+   * active-token lookup). A long-lived JWT that was only verified offline is refused (docs/design.md §5).
    */
   readonly checkedOnline: boolean;
   /** An extra cap on how long the answer may be cached, in ms (e.g. an introspection `exp`). */

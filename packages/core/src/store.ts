@@ -1,5 +1,5 @@
 /**
- * The shared-store contract `@portcullis/redis` implements (DESIGN §5 "Other replicas").
+ * The shared-store contract `@portcullis/redis` implements (docs/design.md §5 "Other replicas").
  * Core keeps every request-path read in memory; the store persists and fans out.
  */
 import type { ComponentHealth, PolicyState, Principal, Selector, Tombstone } from './types.js';

@@ -3,7 +3,7 @@
  * Everything here is plain data so it can cross process boundaries (Redis, identity headers).
  */
 
-/** What a verified credential is, independent of the header it arrived in (DESIGN §1). */
+/** What a verified credential is, independent of the header it arrived in (docs/design.md §1). */
 export type CredentialKind = 'client_credentials' | 'access_token';
 
 /** Every credential kind, in a stable order. */
@@ -42,7 +42,7 @@ export type ExtractedCredential =
 
 export type CredentialForm = ExtractedCredential['form'];
 
-/** The verified identity of a machine (DESIGN §4). Frozen; never mutate. */
+/** The verified identity of a machine (docs/design.md §4). Frozen; never mutate. */
 export interface Principal {
   readonly subject: string;
   readonly clientId?: string;
@@ -65,7 +65,7 @@ export interface Principal {
   readonly claims: Readonly<Record<string, unknown>>;
 }
 
-/** Which cached answers or credentials an invalidation or revocation targets (DESIGN §5). */
+/** Which cached answers or credentials an invalidation or revocation targets (docs/design.md §5). */
 export type Selector = { readonly all: true } | SelectorFields;
 
 /** Fields combine: `{userId, tenantId}` matches only principals with both. At least one is set. */
@@ -98,7 +98,7 @@ export interface PolicyVersion {
   readonly origin: string;
 }
 
-/** The vendor's M2M settings as Portcullis enforces them (DESIGN §1). */
+/** The vendor's M2M settings as Portcullis enforces them (docs/design.md §1). */
 export interface PolicyState {
   /** `undefined` until the first read succeeds: no M2M credential is accepted then. */
   readonly enabled: boolean | undefined;
@@ -135,7 +135,7 @@ export interface ComponentHealth {
   readonly detail?: string;
 }
 
-/** `ready` gates traffic (readiness probe); `degraded` is informational (DESIGN §7). */
+/** `ready` gates traffic (readiness probe); `degraded` is informational (docs/design.md §7). */
 export interface HealthReport {
   readonly ready: boolean;
   readonly degraded: boolean;

@@ -1,4 +1,4 @@
-/** Framework-free webhook receiving: raw body + headers in, `{status, body}` out (DESIGN §5). */
+/** Framework-free webhook receiving: raw body + headers in, `{status, body}` out (docs/design.md §5). */
 import type { HeadersLike } from './types.js';
 
 export interface WebhookRequest {

@@ -203,7 +203,7 @@ describe('frontegg webhook receiver: event keys', () => {
     expect(asEventKey.answer.status).toBe(400);
   });
 
-  it('maps user and tenant events per DESIGN §5', async () => {
+  it('maps user and tenant events per docs/design.md §5', async () => {
     const cases: [unknown, unknown[]][] = [
       [
         { eventKey: 'frontegg.user.deleted', user: { id: 'u1' }, eventContext: { tenantId: 't1' } },

@@ -1,4 +1,4 @@
-/** Options of `createRedisStore`, validated once at construction (DESIGN §5 "Other replicas"). */
+/** Options of `createRedisStore`, validated once at construction (docs/design.md §5 "Other replicas"). */
 import { invalidOption } from '@portcullis/core';
 import type { Logger } from '@portcullis/core';
 

@@ -77,7 +77,7 @@ return {
 `);
 
 /**
- * Newest policy wins (DESIGN §1): compare version.at, then origin bytewise. KEYS: policy hash.
+ * Newest policy wins (docs/design.md §1): compare version.at, then origin bytewise. KEYS: policy hash.
  * ARGV: at, origin, state JSON. Returns the state JSON stored after the call.
  */
 export const SAVE_POLICY = new LuaScript(`

@@ -1,5 +1,5 @@
 /**
- * The optional shared cache of verified principals (DESIGN §5). Entries are JSON strings with a
+ * The optional shared cache of verified principals (docs/design.md §5). Entries are JSON strings with a
  * PX TTL ending at their `expiresAt`; per-field index sets (tenant, user, client, token, credential
  * kind) list the entry keys so `deleteMatching` removes exactly the matching entries. Positive
  * entries only: the authenticator never shares a rejection.

@@ -1,5 +1,5 @@
 /**
- * `createRedisStore`: core's `SharedStore` on Redis (DESIGN §5 "Other replicas"). Tombstones and
+ * `createRedisStore`: core's `SharedStore` on Redis (docs/design.md §5 "Other replicas"). Tombstones and
  * the policy are stored (tombstones before they are published), invalidations travel on a pub/sub
  * channel, and a reconnect asks the authenticator to resync because pub/sub may have dropped
  * messages meanwhile. Redis being down never blocks a replica: operations reject fast with

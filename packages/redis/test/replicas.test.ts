@@ -348,7 +348,7 @@ describe('a replica whose Redis is absent at start', () => {
     });
   });
 
-  // DESIGN §5: "applied locally but store/publish failed → 503". Core's webhook pipeline asks the
+  // docs/design.md §5: "applied locally but store/publish failed → 503". Core's webhook pipeline asks the
   // replay guard (Redis) first and answers 503 without applying anything when Redis is down.
   it('applies a revocation webhook locally and answers 503 while Redis is down', async () => {
     const token = await issuer.mint({

@@ -27,7 +27,7 @@ function issuesOf(env: Record<string, string>, argv: string[] = []): ConfigIssue
 }
 
 describe('loadConfig', () => {
-  it('applies the DESIGN §7 defaults', () => {
+  it('applies the docs/design.md §7 defaults', () => {
     const config = loadConfig(base);
     expect(config.listen).toEqual({ host: '0.0.0.0', port: 8080 });
     expect(config.adminListen).toEqual({ host: '127.0.0.1', port: 9090 });

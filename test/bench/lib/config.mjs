@@ -14,7 +14,7 @@ const quick = process.env.BENCH_QUICK === '1';
 
 export const config = Object.freeze({
   quick,
-  /** Interleaved rounds per scenario group (DESIGN §8 asks for at least 5). */
+  /** Interleaved rounds per scenario group (docs/design.md §8 asks for at least 5). */
   rounds: int('BENCH_ROUNDS', quick ? 3 : 7),
   /** Requests per measurement (autocannon `amount`). */
   requests: int('BENCH_REQUESTS', quick ? 3000 : 20000),

@@ -41,7 +41,7 @@ export function markdown(results) {
       '(pinned to its own core) per request.',
   );
   out.push('');
-  out.push('## Targets (DESIGN §8)');
+  out.push('## Targets (docs/design.md §8)');
   out.push('');
   out.push('| Target | Measured | |');
   out.push('| --- | --- | --- |');

@@ -1,4 +1,4 @@
-/** The targets of DESIGN §8, judged on a result set: printed as met / short, never asserted. */
+/** The targets of docs/design.md §8, judged on a result set: printed as met / short, never asserted. */
 const get = (cases, name) => cases?.find((c) => c.name === name);
 
 export function judgeTargets(scenarios) {

@@ -54,7 +54,7 @@ export async function startNginx(dir, upstreamPort) {
   return { ...proc, url: `http://127.0.0.1:${port}` };
 }
 
-/** The built CLI as deployed: env config (DESIGN §7), access log (info) to a file, metrics on. */
+/** The built CLI as deployed: env config (docs/design.md §7), access log (info) to a file, metrics on. */
 export async function startSidecarCli(
   dir,
   name,

@@ -36,7 +36,7 @@ export interface Authenticator {
    * action stays applied).
    */
   invalidate(selector: Selector): Promise<void>;
-  /** Records a tombstone (DESIGN §5) and drops matching cached answers; settles like `invalidate`. */
+  /** Records a tombstone (docs/design.md §5) and drops matching cached answers; settles like `invalidate`. */
   revoke(selector: Selector): Promise<void>;
   /** Unconditional `{userId}` tombstone until `unlockUser` (capped at 30 days). */
   lockUser(userId: string): Promise<void>;

@@ -1,4 +1,4 @@
-/** Assembles `health()` (DESIGN §7): only an unknown policy or a closed authenticator is unready. */
+/** Assembles `health()` (docs/design.md §7): only an unknown policy or a closed authenticator is unready. */
 import type { ComponentHealth, HealthReport, PolicyState } from '../types.js';
 
 export interface HealthInputs {

@@ -1,5 +1,5 @@
 /**
- * The miss path of DESIGN §2: the leader of a single-flight group asks the shared cache, then the
+ * The miss path of docs/design.md §2: the leader of a single-flight group asks the shared cache, then the
  * IdP (bounded in-flight calls, a timeout), applies the long-lived-JWT rule, and caches the answer
  * unless a racing invalidation matched it. IdP failures are never cached; with `staleIfErrorMs`
  * they may be answered from an expired positive entry.
@@ -98,7 +98,7 @@ export class Resolver {
     return form !== 'basic' && !checkedOnline && !this.#o.revocation.allowLongLivedTokens;
   }
 
-  /** Caches a fresh answer unless a racing invalidation matched it (DESIGN §2 race guard). */
+  /** Caches a fresh answer unless a racing invalidation matched it (docs/design.md §2 race guard). */
   #cachePositive(key: string, verified: VerifiedCredential, generation: number, now: number): void {
     const principal = verified.principal;
     const expMs = principal.expiresAt === undefined ? Infinity : principal.expiresAt * 1000;

@@ -1,5 +1,5 @@
 /**
- * The authenticator's side of the shared store (DESIGN §5 "Other replicas"): writes (store, then
+ * The authenticator's side of the shared store (docs/design.md §5 "Other replicas"): writes (store, then
  * publish) for local actions, remote messages applied locally without re-publishing, and the
  * resync after a (re)connect. Request-path reads never touch the store.
  */
@@ -150,7 +150,7 @@ export class StoreLink {
 
   /**
    * After a (re)connect pub/sub may have lost messages: forget every cached answer, merge
-   * tombstones both ways, take the newer policy and re-read the IdP's (DESIGN §5). Over-invalidating
+   * tombstones both ways, take the newer policy and re-read the IdP's (docs/design.md §5). Over-invalidating
    * is safe; missing a revocation is not.
    */
   async #resync(publishWriteBacks: boolean): Promise<void> {

@@ -1,5 +1,5 @@
 /**
- * Cache keys never contain a secret or a token (DESIGN §2, §9): key = HMAC-SHA256(key secret,
+ * Cache keys never contain a secret or a token (docs/design.md §2, §9): key = HMAC-SHA256(key secret,
  * form ‖ credential), base64url. Replicas sharing a principal cache must share the key secret.
  */
 import { createHmac, randomBytes } from 'node:crypto';

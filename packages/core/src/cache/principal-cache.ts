@@ -1,5 +1,5 @@
 /**
- * The bounded principal cache of DESIGN §2 on top of lru-cache: positive answers (with a stale
+ * The bounded principal cache of docs/design.md §2 on top of lru-cache: positive answers (with a stale
  * window for `staleIfErrorMs`), negative answers (the credential's own fault) and an index by
  * tenant/user/client/token id so `invalidate(selector)` does not scan the whole cache.
  * Expiry is checked against the injected clock; lru-cache bounds entries and bytes.

@@ -1,5 +1,5 @@
 /**
- * Finds the one credential of a request (DESIGN §3): `Authorization: Basic|Bearer` or the API-key
+ * Finds the one credential of a request (docs/design.md §3): `Authorization: Basic|Bearer` or the API-key
  * header. Everything else about the request shape is refused here, before any IdP work.
  */
 import { isPortcullisError, PortcullisError } from '../errors.js';

@@ -1,5 +1,5 @@
 /**
- * A bound on concurrent IdP calls with a FIFO queue (DESIGN §2): a flood of random secrets can
+ * A bound on concurrent IdP calls with a FIFO queue (docs/design.md §2): a flood of random secrets can
  * keep at most `maxInFlight` calls open at the IdP; beyond `maxQueue` waiting callers the answer is
  * 503 `ERR_IDP_OVERLOADED` at once.
  */

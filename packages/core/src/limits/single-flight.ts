@@ -1,5 +1,5 @@
 /**
- * Concurrent misses for one cache key share one computation (DESIGN §2 single-flight). The first
+ * Concurrent misses for one cache key share one computation (docs/design.md §2 single-flight). The first
  * caller leads; later callers wait for the leader's promise. The entry is removed when it settles,
  * so a failure is never shared with callers that arrive afterwards.
  */

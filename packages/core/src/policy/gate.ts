@@ -1,5 +1,5 @@
 /**
- * The policy gate of DESIGN §1/§2, applied twice per request: on the credential's form before any
+ * The policy gate of docs/design.md §1/§2, applied twice per request: on the credential's form before any
  * verification, and on the verified principal's `credential` after it (cache hits included).
  */
 import { PortcullisError } from '../errors.js';

@@ -1,5 +1,5 @@
 /**
- * The M2M policy state of DESIGN §1: pins from options, the provider's settings source polled and
+ * The M2M policy state of docs/design.md §1: pins from options, the provider's settings source polled and
  * re-read on demand, events applied at once, newest version wins across replicas.
  * The manager owns the state; the authenticator reacts to transitions (cache clearing, store).
  */

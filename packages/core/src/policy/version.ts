@@ -1,4 +1,4 @@
-/** Newest observation wins across replicas: compare `at`, then `origin` (DESIGN §1). */
+/** Newest observation wins across replicas: compare `at`, then `origin` (docs/design.md §1). */
 import type { PolicyVersion } from '../types.js';
 
 export function isNewerVersion(candidate: PolicyVersion, current: PolicyVersion): boolean {

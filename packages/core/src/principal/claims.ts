@@ -1,5 +1,5 @@
 /**
- * Claims (a verified JWT payload or an introspection answer) → the frozen `Principal` of DESIGN §4.
+ * Claims (a verified JWT payload or an introspection answer) → the frozen `Principal` of docs/design.md §4.
  * Claim names are exact top-level names (URL-style names like `https://example.com/tenant` work);
  * there is no dotted-path lookup.
  */

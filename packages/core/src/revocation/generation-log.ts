@@ -1,5 +1,5 @@
 /**
- * The race guard of DESIGN §2: a verification that started before an invalidation or revocation
+ * The race guard of docs/design.md §2: a verification that started before an invalidation or revocation
  * must not write its (possibly outdated) answer into the cache after that invalidation ran.
  */
 import type { Principal, Selector } from '../types.js';

@@ -1,12 +1,12 @@
 /**
- * The long-lived-JWT rule of DESIGN §5: a tombstone lives `revocationTtlMs`, so a token verified
+ * The long-lived-JWT rule of docs/design.md §5: a tombstone lives `revocationTtlMs`, so a token verified
  * only offline must not live longer than that, or a revoked token would come back to life when its
  * tombstone expires.
  */
 import { PortcullisError } from '../errors.js';
 import type { Principal } from '../types.js';
 
-/** Lock tombstones are capped at 30 days (DESIGN §5). */
+/** Lock tombstones are capped at 30 days (docs/design.md §5). */
 export const LOCK_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 
 /** The token's lifetime in ms when it exceeds the revocation window, else undefined. */

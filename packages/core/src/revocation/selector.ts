@@ -1,4 +1,4 @@
-/** Selector helpers shared by the cache index, the tombstone table and the race guard (DESIGN §5). */
+/** Selector helpers shared by the cache index, the tombstone table and the race guard (docs/design.md §5). */
 import { CREDENTIAL_KINDS } from '../types.js';
 import type { Principal, Selector, SelectorFields } from '../types.js';
 import { PortcullisError } from '../errors.js';
@@ -74,7 +74,7 @@ function badSelector(problem: string): PortcullisError {
 /**
  * `{clientId}`, `{tokenId}` and `{credential}` tombstones reject every matching token; `{userId}`,
  * `{tenantId}` and `all` ones only tokens issued before the revocation, so a re-created user or
- * tenant with the same id works again (DESIGN §5). A combination is unconditional as soon as it
+ * tenant with the same id works again (docs/design.md §5). A combination is unconditional as soon as it
  * names a specific credential (clientId, tokenId) or a credential kind.
  */
 export function isUnconditionalSelector(selector: Selector): boolean {

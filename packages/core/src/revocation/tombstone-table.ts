@@ -1,5 +1,5 @@
 /**
- * The in-memory tombstone table checked on every request (DESIGN §5). Lookups go through maps keyed
+ * The in-memory tombstone table checked on every request (docs/design.md §5). Lookups go through maps keyed
  * by the principal's own ids, so the cost does not grow with the number of tombstones. The table is
  * bounded; when full, the tombstone closest to expiry is evicted and the owner is told (loudly).
  */
@@ -181,7 +181,7 @@ export class TombstoneTable {
     if (t.expiresAt <= now) return false;
     if (!matchesSelector(t.selector, principal)) return false;
     if (record.unconditional) return true;
-    // Tokens without `iat` count as issued before (DESIGN §5).
+    // Tokens without `iat` count as issued before (docs/design.md §5).
     const issuedAt = principal.issuedAt;
     return issuedAt === undefined || issuedAt * 1000 <= t.revokedAt + this.#toleranceMs;
   }

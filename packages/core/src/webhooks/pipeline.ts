@@ -1,5 +1,5 @@
 /**
- * The one webhook answering pipeline every receiver shares (DESIGN §5 "Answers"). A receiver
+ * The one webhook answering pipeline every receiver shares (docs/design.md §5 "Answers"). A receiver
  * supplies only `verify` (authenticity: signature, timestamp, source) and `plan` (JSON body →
  * actions); size bound, JSON parsing, replay protection, applying actions and the answer codes
  * live here so the Standard Webhooks and provider receivers answer alike.

@@ -1,6 +1,6 @@
 /**
  * Portcullis's own event keys, accepted only through the Standard Webhooks receiver because they
- * can widen access (DESIGN §5). Body: `{ "type": "<key>", "timestamp"?: "<ISO 8601>", "data": {...} }`.
+ * can widen access (docs/design.md §5). Body: `{ "type": "<key>", "timestamp"?: "<ISO 8601>", "data": {...} }`.
  *
  * | `type`                  | `data` (extra fields are ignored)                                        | Action                                            |
  * | ----------------------- | ------------------------------------------------------------------------ | ------------------------------------------------- |

@@ -32,7 +32,7 @@ export const DEFAULT_WEBHOOK_MAX_BODY_BYTES = 65536;
 const MAX_TOLERANCE_SEC = 86400;
 
 /**
- * Creates the `standard` receiver (DESIGN §5): verifies `webhook-id` / `webhook-timestamp` /
+ * Creates the `standard` receiver (docs/design.md §5): verifies `webhook-id` / `webhook-timestamp` /
  * `webhook-signature`, then answers through the shared pipeline (see `createWebhookReceiver` for
  * the answer codes and `planStandardEvent` for the event keys and their `data`).
  * Throws `ERR_INVALID_OPTION` naming `webhooks.<option>`.

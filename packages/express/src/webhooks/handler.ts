@@ -51,7 +51,7 @@ function send(res: Response, answer: WebhookResponse, headers: Record<string, st
 /**
  * A `(req, res)` Express handler that feeds one of core's webhook receivers
  * (`authenticator.webhooks[receiver]`) with the raw body and answers with the receiver's
- * `{status, body}` only after its action settled (DESIGN §5: 2xx means applied).
+ * `{status, body}` only after its action settled (docs/design.md §5: 2xx means applied).
  *
  * The signature covers the exact bytes sent, so the handler reads the request stream itself
  * (bounded by `maxBodyBytes`, 413 above) or takes the Buffer `express.raw()` left in `req.body`.

@@ -1,5 +1,5 @@
 /**
- * The admin listener: `/healthz` (liveness), `/readyz` (readiness, DESIGN §7), `/metrics`,
+ * The admin listener: `/healthz` (liveness), `/readyz` (readiness, docs/design.md §7), `/metrics`,
  * `/.well-known/jwks.json` (identity JWT keys, when enabled) and the operator API under `/v1/`,
  * which needs `Authorization: Bearer <PORTCULLIS_ADMIN_TOKEN>` and is absent without a token.
  */

@@ -1,4 +1,4 @@
-/** Operator API / CLI selectors (DESIGN §5): `{all:true}` or a combination of fields. */
+/** Operator API / CLI selectors (docs/design.md §5): `{all:true}` or a combination of fields. */
 import type { CredentialKind, Selector } from '@portcullis/core';
 
 const FIELDS = ['tenantId', 'userId', 'clientId', 'tokenId', 'credential'] as const;

@@ -1,4 +1,4 @@
-/** `portcullis --help`: commands and the environment table (DESIGN §7). */
+/** `portcullis --help`: commands and the environment table (docs/design.md §7). */
 import { ENV_VARIABLES } from '../config/env-table.js';
 
 /** The text `--help` prints. */

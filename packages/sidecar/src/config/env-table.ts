@@ -1,5 +1,5 @@
 /**
- * The environment variables of DESIGN §7 (public API: never rename one) and where each lands in
+ * The environment variables of docs/design.md §7 (public API: never rename one) and where each lands in
  * the raw configuration tree that the YAML file shares. `kind` says how the string is converted
  * before validation; values that do not convert are left as strings so the schema names them.
  */

@@ -1,6 +1,6 @@
 /**
  * The raw configuration tree (YAML file + environment, env wins): validation and defaults
- * (DESIGN §7). `sidecar-config.ts` shapes the result into the config the sidecar runs with.
+ * (docs/design.md §7). `sidecar-config.ts` shapes the result into the config the sidecar runs with.
  */
 import { z } from 'zod';
 import {

@@ -1,6 +1,6 @@
 /**
  * Forward-auth: recover the original method and request target from the one configured source
- * (DESIGN §7). Missing or conflicting values are a 400 — a verify request never falls back to
+ * (docs/design.md §7). Missing or conflicting values are a 400 — a verify request never falls back to
  * its own path, which could match a weaker rule.
  */
 import type { IncomingMessage } from 'node:http';

@@ -1,5 +1,5 @@
 /**
- * Identity headers to the upstream (DESIGN §7) and the removal of every inbound header that could
+ * Identity headers to the upstream (docs/design.md §7) and the removal of every inbound header that could
  * pass for one of them. Names compare case-insensitively with `_` treated as `-`, because some
  * servers and frameworks fold `X_Portcullis_Subject` into `x-portcullis-subject`
  * (oauth2-proxy CVE-2025-64484).

@@ -1,5 +1,5 @@
 /**
- * Request-target normalisation (DESIGN §7). Route rules match the normalised path and the
+ * Request-target normalisation (docs/design.md §7). Route rules match the normalised path and the
  * upstream receives that same path, so no encoding trick can make the two disagree.
  */
 import { PortcullisError } from '@portcullis/core';

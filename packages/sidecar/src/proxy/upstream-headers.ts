@@ -10,7 +10,7 @@ import { headerValues } from '../server/request-headers.js';
 
 /**
  * Names removed from every proxied request whatever their case or `_` spelling: forward-auth
- * sources (DESIGN §7) and the forwarding headers we set ourselves.
+ * sources (docs/design.md §7) and the forwarding headers we set ourselves.
  */
 export const PROXY_STRIPPED_HEADERS: readonly string[] = Object.freeze([
   'x-original-url',

@@ -1,6 +1,6 @@
 /**
  * API-token deletions whose webhook names no client id (Frontegg documents no payload for
- * `*ApiToken.deleted`, DESIGN §5). The tenant's API-token list at the IdP is then the truth:
+ * `*ApiToken.deleted`, docs/design.md §5). The tenant's API-token list at the IdP is then the truth:
  * cached client ids of that tenant that are no longer listed are revoked, and until the longest
  * JWT lifetime has passed every client-credential JWT of that tenant is checked against the list
  * (read at most every `refreshMs`) — a deleted token must not live until its JWT's `exp`.

@@ -1,5 +1,5 @@
 /**
- * Options of the `frontegg` preset, validated once at construction (DESIGN §3).
+ * Options of the `frontegg` preset, validated once at construction (docs/design.md §3).
  * Frontegg splits its origins: the API gateway (`baseUrl`: vendor auth, configurations,
  * vendor-only routes, management routes) and the app domain (`appUrl`: JWKS, token `iss`, the
  * API-token exchange). The emulator serves both on one origin.

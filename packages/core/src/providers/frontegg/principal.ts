@@ -1,5 +1,5 @@
 /**
- * Frontegg token `type` → what Portcullis knows about it, and claims → Principal (DESIGN §1, §4).
+ * Frontegg token `type` → what Portcullis knows about it, and claims → Principal (docs/design.md §1, §4).
  * Claim sets per type: frontegg-wire.md §1.
  */
 import { PortcullisError } from '../../errors.js';

@@ -1,5 +1,5 @@
 /**
- * The `frontegg` preset (DESIGN §1, §3, §5): Frontegg M2M credentials — client credentials
+ * The `frontegg` preset (docs/design.md §1, §3, §5): Frontegg M2M credentials — client credentials
  * (Basic, or the exchanged JWT as Bearer) and access tokens (Bearer or X-API-Key, checked live at
  * the vendor-only routes) — plus the environment's M2M settings and the Frontegg webhook receiver.
  */
@@ -80,7 +80,7 @@ export function frontegg(options: FronteggProviderOptions): Provider {
   function reportDisabled(error: unknown): void {
     if (!isPortcullisError(error) || error.code !== 'ERR_M2M_DISABLED') return;
     const context = rt().context;
-    // Disable at once; the immediate re-read of the settings confirms or corrects it (DESIGN §1).
+    // Disable at once; the immediate re-read of the settings confirms or corrects it (docs/design.md §1).
     context?.observePolicy({ enabled: false }, 'frontegg:api-tokens-disabled');
     context?.requestPolicyRefresh();
   }

@@ -1,5 +1,5 @@
 /**
- * Frontegg webhook body → what to do (DESIGN §5 "Event → action"). Pure: no I/O here.
+ * Frontegg webhook body → what to do (docs/design.md §5 "Event → action"). Pure: no I/O here.
  * Payload: `{ user|tenant|…, eventContext: { tenantId, userId? }, eventKey }` (docs.frontegg.com/
  * docs/webhooks). The `*ApiToken.deleted` payloads are undocumented, so the client id is looked for
  * in several places and its absence is a case of its own.

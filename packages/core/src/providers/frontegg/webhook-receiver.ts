@@ -1,5 +1,5 @@
 /**
- * The Frontegg webhook receiver (DESIGN §5), built on core's shared webhook pipeline (body bound,
+ * The Frontegg webhook receiver (docs/design.md §5), built on core's shared webhook pipeline (body bound,
  * JSON, 2xx only after the actions resolved, 503 when the store failed). This module adds what is
  * Frontegg's: the source allow-list, the `x-webhook-secret` check and the event → action mapping.
  * The signature does not cover the body, so only Frontegg's own keys are accepted here: replaying
