@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 // Package boundaries: a package reaches another only through its public entry points.
@@ -18,6 +19,23 @@ const noForeignSrc = {
       ],
       message: "Nothing imports another package's src/ (docs/design.md §6); use the package name.",
     },
+    {
+      // A package's tests reach a sibling package's tests by no path, relative or not.
+      regex: '^(\\.\\./\\.\\./(?!\\.\\.)[^/]+|.*packages/[^/]+)/test(/|$)',
+      message:
+        "Tests never import another package's test/; share helpers through test/ or a package.",
+    },
+  ],
+};
+
+// Shipped code never imports test code, by any relative path.
+const noTestInSrc = {
+  patterns: [
+    ...noForeignSrc.patterns,
+    {
+      group: ['**/test', '**/test/**', '../test/*', '../../test/*'],
+      message: 'Source code never imports test code.',
+    },
   ],
 };
 
@@ -34,29 +52,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: {
-      globals: {
-        process: 'readonly',
-        console: 'readonly',
-        setTimeout: 'readonly',
-        clearTimeout: 'readonly',
-        setInterval: 'readonly',
-        clearInterval: 'readonly',
-        URL: 'readonly',
-        Buffer: 'readonly',
-        AbortController: 'readonly',
-        AbortSignal: 'readonly',
-        TextEncoder: 'readonly',
-        TextDecoder: 'readonly',
-        structuredClone: 'readonly',
-        queueMicrotask: 'readonly',
-        setImmediate: 'readonly',
-        fetch: 'readonly',
-        Response: 'readonly',
-        Request: 'readonly',
-        Headers: 'readonly',
-      },
-    },
+    languageOptions: { globals: { ...globals.node } },
     rules: {
       'no-restricted-imports': ['error', noForeignSrc],
       '@typescript-eslint/consistent-type-imports': 'error',
@@ -83,6 +79,32 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    files: ['packages/*/src/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', noTestInSrc] },
+  },
+  {
+    // Type-aware rules where a wrong answer costs most: promises nobody awaits, assertions that
+    // assert nothing, and switches that forget a member of a union.
+    files: ['packages/*/src/**/*.ts'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-unnecessary-type-assertion': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': [
+        'error',
+        { considerDefaultExhaustiveForUnions: true },
+      ],
+    },
+  },
+  {
+    // The emulator's console runs in the browser.
+    files: ['packages/emulator/console/**/*.js'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: { 'no-redeclare': ['error', { builtinGlobals: false }] },
   },
   {
     files: ['**/test/**', 'test/**'],

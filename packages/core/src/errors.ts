@@ -8,7 +8,7 @@ export type OAuthErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient
 export interface ErrorCodeInfo {
   readonly status: number;
   /** RFC 6750 §3.1 error code, or undefined where the spec says to send none (no credential). */
-  readonly oauthError?: OAuthErrorCode;
+  readonly oauthError?: OAuthErrorCode | undefined;
   /**
    * True when the error is the IdP's (or the verifier's) verdict about the credential itself, so it
    * may be negative-cached. IdP failures, policy and authorization outcomes are never cached.

@@ -28,8 +28,8 @@ export type HeadersLike =
 export interface RequestLike {
   readonly headers: HeadersLike;
   /** Request target (path and query), e.g. `/orders?page=2`; used to refuse `access_token` in the query. */
-  readonly url?: string;
-  readonly rawHeaders?: readonly string[];
+  readonly url?: string | undefined;
+  readonly rawHeaders?: readonly string[] | undefined;
   /** An already-parsed form body (Express); an `access_token` field is refused. */
   readonly body?: unknown;
 }
@@ -70,11 +70,11 @@ export type Selector = { readonly all: true } | SelectorFields;
 
 /** Fields combine: `{userId, tenantId}` matches only principals with both. At least one is set. */
 export interface SelectorFields {
-  readonly tenantId?: string;
-  readonly userId?: string;
-  readonly clientId?: string;
-  readonly tokenId?: string;
-  readonly credential?: CredentialKind;
+  readonly tenantId?: string | undefined;
+  readonly userId?: string | undefined;
+  readonly clientId?: string | undefined;
+  readonly tokenId?: string | undefined;
+  readonly credential?: CredentialKind | undefined;
 }
 
 /**

@@ -6,7 +6,7 @@ export interface WebhookRequest {
   /** The raw, unparsed body exactly as received. Never re-serialised JSON. */
   readonly body: Uint8Array | string;
   /** The client address as the surface determined it (for source allow-lists). */
-  readonly remoteAddress?: string;
+  readonly remoteAddress?: string | undefined;
 }
 
 export interface WebhookResponse {

@@ -22,7 +22,7 @@ function parseNameList(guard: string, args: NameListSpec): ParsedList {
     if (keys.length !== 1 || (keys[0] !== 'all' && keys[0] !== 'any')) {
       invalidOption(guard, "takes names, or one object with exactly one of 'all' or 'any'");
     }
-    const mode = keys[0] as 'all' | 'any';
+    const mode = keys[0];
     return {
       mode,
       names: validateNameList(`${guard}.${mode}`, (first as Record<string, unknown>)[mode]),

@@ -105,5 +105,5 @@ export function validateRequirements(path: string, value: unknown): Requirements
     invalidOption(`${path}.tenantId`, 'must be a string');
   }
   if (tenantRequired !== undefined) validateBoolean(`${path}.tenantRequired`, tenantRequired);
-  return Object.freeze({ ...value }) as Requirements;
+  return Object.freeze({ ...value });
 }

@@ -99,7 +99,7 @@ export function toSelector(value: unknown): Selector {
         : idString(raw[field], `selector ${field}`);
   }
   if (Object.keys(out).length === 0) fail('selector names no field');
-  return Object.freeze(out) as Selector;
+  return Object.freeze(out);
 }
 
 export function toTombstone(value: unknown): Tombstone {
@@ -125,7 +125,7 @@ export function toPolicyState(value: unknown): PolicyState {
   const version = record(raw.version, 'policy version');
   onlyKeys(version, ['at', 'origin'], 'policy version');
   return Object.freeze({
-    enabled: raw.enabled as boolean | undefined,
+    enabled: raw.enabled,
     acceptedCredentials: accepted as readonly CredentialKind[],
     version: Object.freeze({
       at: epochMs(version.at, 'policy version at'),

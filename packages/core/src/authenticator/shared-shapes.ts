@@ -42,7 +42,7 @@ export function parsePolicyState(value: unknown): PolicyState | undefined {
   if (version === null || typeof version !== 'object') return undefined;
   if (!isEpochMs(version.at) || typeof version.origin !== 'string') return undefined;
   return Object.freeze({
-    enabled: raw.enabled as boolean | undefined,
+    enabled: raw.enabled,
     acceptedCredentials: Object.freeze(CREDENTIAL_KINDS.filter((k) => kinds.includes(k))),
     version: Object.freeze({ at: version.at, origin: version.origin }),
   });

@@ -79,7 +79,7 @@ function challengeFor(error: PortcullisError, opts: ErrorResponseOptions): strin
 function requiredScopes(error: PortcullisError): readonly string[] | undefined {
   const scopes = error.details?.['requiredScopes'];
   return Array.isArray(scopes) && scopes.every((scope) => typeof scope === 'string')
-    ? (scopes as string[])
+    ? scopes
     : undefined;
 }
 

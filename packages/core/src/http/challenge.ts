@@ -9,7 +9,7 @@ export interface ChallengeOptions {
   /** Human-readable `error_description`; only sent together with `error`. */
   readonly description?: string;
   /** Scopes the resource requires (`insufficient_scope`), sent space-separated. */
-  readonly scope?: readonly string[];
+  readonly scope?: readonly string[] | undefined;
   /** Also offer `Basic` (client credentials accepted), as a second challenge. */
   readonly basic?: boolean;
 }

@@ -85,9 +85,9 @@ export async function idpRequest(options: IdpRequestOptions): Promise<IdpRespons
       response = await request(options.url, {
         method: options.method ?? (body === undefined ? 'GET' : 'POST'),
         headers,
-        body,
+        ...(body === undefined ? {} : { body }),
         signal,
-        dispatcher: options.dispatcher,
+        ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
         // Explicit: a dispatcher composed with undici's redirect interceptor must not follow either.
         ...({ maxRedirections: 0 } as object),
       });

@@ -36,7 +36,7 @@ export function waitWithSignal<T>(
       },
       (error: unknown) => {
         signal.removeEventListener('abort', onAbort);
-        reject(error as Error);
+        reject(error);
       },
     );
   });

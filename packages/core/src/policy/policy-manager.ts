@@ -10,8 +10,8 @@ import { normalizeObservation } from './observation.js';
 import { isNewerVersion } from './version.js';
 
 export interface PolicyPins {
-  readonly enabled?: boolean;
-  readonly acceptedCredentials?: readonly CredentialKind[];
+  readonly enabled?: boolean | undefined;
+  readonly acceptedCredentials?: readonly CredentialKind[] | undefined;
 }
 
 export interface PolicyManagerOptions {

@@ -72,7 +72,7 @@ export function checkClaimNames(path: string, names: unknown): ClaimNames | unde
         value.every((item) => typeof item === 'string' && item.length > 0));
     if (value !== undefined && !ok) invalidOption(`${path}.${field}`, 'must be a claim name');
   }
-  return names as ClaimNames;
+  return names;
 }
 
 /**

@@ -4,7 +4,6 @@
  * are verified against the JWKS, opaque ones by introspection, Basic client credentials by a
  * client_credentials exchange at the token endpoint.
  */
-import type { JWTPayload } from 'jose';
 import { PortcullisError, invalidOption } from '../errors.js';
 import { DEFAULT_IDP_TIMEOUT_MS } from '../http/idp-request.js';
 import {
@@ -314,7 +313,7 @@ export function oauth2(options: OAuth2ProviderOptions): Provider {
       online === undefined ? {} : { requireExp: false },
     );
     if (online !== undefined) await online.introspect(token, signal);
-    const principal = mapPrincipal(payload as JWTPayload & Record<string, unknown>);
+    const principal = mapPrincipal(payload);
     const maxTtlMs =
       typeof payload.exp === 'number' ? Math.max(0, payload.exp * 1000 - context.now()) : undefined;
     const result: VerifiedCredential = { principal, checkedOnline: online !== undefined };

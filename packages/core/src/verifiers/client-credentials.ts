@@ -26,19 +26,19 @@ export interface ClientCredentialsVerifierOptions {
     signal: AbortSignal | undefined,
   ) => Promise<VerifiedCredential>;
   /** `scope` parameter of the token request (joined with spaces). Default: none. */
-  readonly scope?: string | readonly string[];
+  readonly scope?: string | readonly string[] | undefined;
   /** `resource` parameter(s) (RFC 8707). Default: none. */
-  readonly resource?: string | readonly string[];
+  readonly resource?: string | readonly string[] | undefined;
   /** `audience` parameter (Auth0-style IdPs). Default: none. */
-  readonly audience?: string;
+  readonly audience?: string | undefined;
   /** Timeout of the token request, in ms. Default 2000. */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
   /** Bound on the token response, in bytes. Default 1 MiB. */
-  readonly maxResponseBytes?: number;
-  readonly dispatcher?: Dispatcher;
+  readonly maxResponseBytes?: number | undefined;
+  readonly dispatcher?: Dispatcher | undefined;
   /** Epoch ms. Default `Date.now`. */
-  readonly now?: () => number;
-  readonly logger?: Logger;
+  readonly now?: (() => number) | undefined;
+  readonly logger?: Logger | undefined;
 }
 
 export interface ClientCredentialsVerifier {

@@ -32,27 +32,28 @@ export interface IntrospectionVerifierOptions {
   readonly clientId: string;
   readonly clientSecret: string;
   /** Default `client_secret_basic`. */
-  readonly clientAuthMethod?: ClientAuthMethod;
+  readonly clientAuthMethod?: ClientAuthMethod | undefined;
   /** Sent as `token_type_hint`. Default `access_token`; `false` sends none. */
-  readonly tokenTypeHint?: string | false;
+  readonly tokenTypeHint?: string | false | undefined;
   /** When set, an `iss` in the answer must equal it. Default: not checked. */
-  readonly issuer?: string;
+  readonly issuer?: string | undefined;
   /** When set, the answer's `aud` must contain one of these. Default: not checked. */
-  readonly audience?: string | readonly string[];
-  readonly claimNames?: ClaimNames;
-  readonly ownerKind?: MapClaimsOptions['ownerKind'];
+  readonly audience?: string | readonly string[] | undefined;
+  readonly claimNames?: ClaimNames | undefined;
+  readonly ownerKind?: MapClaimsOptions['ownerKind'] | undefined;
   /** Decides `principal.credential` from the claims. Default `credentialKindFromClaims`. */
-  readonly credentialKind?: (claims: Readonly<Record<string, unknown>>) => CredentialKind;
+  readonly credentialKind?:
+    ((claims: Readonly<Record<string, unknown>>) => CredentialKind) | undefined;
   /** Clock skew allowed on `exp`/`nbf` in the answer, in seconds. Default 5. */
-  readonly clockToleranceSec?: number;
+  readonly clockToleranceSec?: number | undefined;
   /** Timeout of one call, in ms. Default 2000. */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
   /** Bound on the answer, in bytes. Default 1 MiB. */
-  readonly maxResponseBytes?: number;
-  readonly dispatcher?: Dispatcher;
+  readonly maxResponseBytes?: number | undefined;
+  readonly dispatcher?: Dispatcher | undefined;
   /** Epoch ms. Default `Date.now`. */
-  readonly now?: () => number;
-  readonly logger?: Logger;
+  readonly now?: (() => number) | undefined;
+  readonly logger?: Logger | undefined;
 }
 
 export interface IntrospectionVerifier {

@@ -55,59 +55,60 @@ export interface JwtVerifierOptions {
    * Key source — exactly one of `jwksUri`, `jwks`, `publicKeyPem`, `secret`.
    * `jwksUri`: the IdP's JWKS endpoint (http/https), fetched and cached by us.
    */
-  readonly jwksUri?: string | URL;
+  readonly jwksUri?: string | URL | undefined;
   /** A static JWK set (public keys). */
-  readonly jwks?: JSONWebKeySet;
+  readonly jwks?: JSONWebKeySet | undefined;
   /** One PEM-encoded SPKI public key (`-----BEGIN PUBLIC KEY-----`). */
-  readonly publicKeyPem?: string;
+  readonly publicKeyPem?: string | undefined;
   /**
    * A shared HMAC secret (≥ 32 bytes). The only way HS256/384/512 are ever accepted; with a
    * secret, `algorithms` must be HS* only (default `['HS256']`).
    */
-  readonly secret?: string | Uint8Array;
+  readonly secret?: string | Uint8Array | undefined;
   /**
    * `alg` allow-list. Default `['RS256','PS256','ES256','EdDSA']`. `none` is never accepted, and
    * HS* is refused with any public-key source (it would let the public key act as an HMAC secret).
    */
-  readonly algorithms?: readonly string[];
+  readonly algorithms?: readonly string[] | undefined;
   /** Expected `iss` (one or several). Required: pass `false` to explicitly skip the issuer check. */
   readonly issuer: string | readonly string[] | false;
   /** Expected `aud` (any of them must appear). Required: pass `false` to explicitly skip the audience check. */
   readonly audience: string | readonly string[] | false;
   /** Expected `typ` header (e.g. `at+jwt`, RFC 9068). Default: not checked. */
-  readonly typ?: string;
+  readonly typ?: string | undefined;
   /** Allowed clock skew for `exp`/`nbf`, in seconds. Default 5. */
-  readonly clockToleranceSec?: number;
+  readonly clockToleranceSec?: number | undefined;
   /**
    * Marks tokens whose liveness the caller checks online (e.g. a provider's revocable token
    * `type`): for them `exp` may be absent. Receives the verified payload and header. Default: none.
    */
-  readonly isCheckedOnline?: (payload: JWTPayload, header: JWTHeaderParameters) => boolean;
+  readonly isCheckedOnline?:
+    ((payload: JWTPayload, header: JWTHeaderParameters) => boolean) | undefined;
   /** Epoch ms. Default `Date.now`. */
-  readonly now?: () => number;
+  readonly now?: (() => number) | undefined;
   /** Remote JWKS: minimum time between refetches caused by an unknown `kid`, in ms. Default 30 000. */
-  readonly cooldownMs?: number;
+  readonly cooldownMs?: number | undefined;
   /** Remote JWKS: how long fetched keys are fresh, in ms. Default 600 000 (10 min). */
-  readonly cacheMaxAgeMs?: number;
+  readonly cacheMaxAgeMs?: number | undefined;
   /**
    * Remote JWKS: while the endpoint fails, keys are still used until they are this old, in ms.
    * Default 3 600 000 (1 h); must be ≥ `cacheMaxAgeMs`. Past it: `ERR_JWKS_UNAVAILABLE` (503).
    */
-  readonly staleKeysMaxAgeMs?: number;
+  readonly staleKeysMaxAgeMs?: number | undefined;
   /** Remote JWKS: after a failed fetch, no new attempt for this long, in ms. Default 1000. */
-  readonly fetchRetryMs?: number;
+  readonly fetchRetryMs?: number | undefined;
   /** Remote JWKS: timeout of one fetch, in ms. Default 2000. */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
   /** Remote JWKS: bound on the JWKS response, in bytes. Default 262 144 (256 KiB). */
-  readonly maxJwksBytes?: number;
+  readonly maxJwksBytes?: number | undefined;
   /** Remote JWKS: undici dispatcher. Default: undici's global dispatcher. */
-  readonly dispatcher?: Dispatcher;
-  readonly logger?: Logger;
+  readonly dispatcher?: Dispatcher | undefined;
+  readonly logger?: Logger | undefined;
 }
 
 export interface JwtVerifyCallOptions {
   /** Overrides `isCheckedOnline` for this call: `false` when the caller checks this token online. */
-  readonly requireExp?: boolean;
+  readonly requireExp?: boolean | undefined;
 }
 
 export interface JwtVerifyResult {

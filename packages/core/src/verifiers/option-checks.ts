@@ -74,9 +74,9 @@ export function functionOption<T>(path: string, value: T | undefined): T | undef
 
 /** The options every IdP-calling verifier shares: its timeout, response bound and clock. */
 export function idpCallOptions(options: {
-  readonly timeoutMs?: number;
-  readonly maxResponseBytes?: number;
-  readonly now?: () => number;
+  readonly timeoutMs?: number | undefined;
+  readonly maxResponseBytes?: number | undefined;
+  readonly now?: (() => number) | undefined;
 }): { timeoutMs: number; maxBodyBytes: number; now: () => number } {
   return {
     timeoutMs: numberOption('timeoutMs', options.timeoutMs, DEFAULT_IDP_TIMEOUT_MS, { min: 1 }),

@@ -57,7 +57,7 @@ function hookFields(input: Json, existing: Webhook | undefined): Partial<Webhook
     ) {
       throw badRequest('eventKeys must be a non-empty array of event keys');
     }
-    fields.eventKeys = [...new Set(eventKeys as string[])];
+    fields.eventKeys = [...new Set(eventKeys)];
   }
   const hasStandardSecret =
     (fields.standardWebhooksSecret ?? existing?.standardWebhooksSecret) !== undefined;

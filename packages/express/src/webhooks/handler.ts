@@ -154,7 +154,7 @@ export function webhookHandler(
         status,
         body: {
           ok: false,
-          code: isPortcullisError(error) ? error.code : undefined,
+          ...(isPortcullisError(error) ? { code: error.code } : {}),
           message: 'webhook not applied',
         },
       });

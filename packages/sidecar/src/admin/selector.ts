@@ -1,5 +1,5 @@
 /** Operator API / CLI selectors (docs/design.md §5): `{all:true}` or a combination of fields. */
-import type { CredentialKind, Selector } from '@portcullis/core';
+import type { Selector } from '@portcullis/core';
 
 const FIELDS = ['tenantId', 'userId', 'clientId', 'tokenId', 'credential'] as const;
 
@@ -35,5 +35,5 @@ export function parseSelector(value: unknown): Selector {
   }
   if (Object.keys(out).length === 0)
     throw new Error('selector needs at least one field (or all: true)');
-  return out as Selector & { credential?: CredentialKind };
+  return out;
 }

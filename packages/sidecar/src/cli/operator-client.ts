@@ -55,7 +55,7 @@ export function selectorFromArgs(args: readonly string[]): Selector {
     const [flag, inline] = arg.includes('=')
       ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
       : [arg, undefined];
-    const field = FLAG_FIELDS[flag as string];
+    const field = FLAG_FIELDS[flag];
     if (field === undefined) throw new Error(`unknown option ${flag}`);
     const value = inline ?? args[++i];
     if (value === undefined || value.startsWith('--')) throw new Error(`${flag} needs a value`);

@@ -1,6 +1,5 @@
 /** Route rules in the YAML file: their schema, cross-field checks and compilation. */
 import { z } from 'zod';
-import type { OwnerKind } from '@portcullis/core';
 import { compilePattern, PatternError } from '../rules/pattern.js';
 import { ruleName } from '../rules/route-rules.js';
 import type { CompiledRule, RouteRequirements } from '../rules/route-rules.js';
@@ -87,9 +86,7 @@ export function compileRule(rule: RawRule, caseInsensitive: boolean): CompiledRu
     ...(rule.ownerKind === undefined
       ? {}
       : {
-          ownerKind: (Array.isArray(rule.ownerKind)
-            ? rule.ownerKind
-            : [rule.ownerKind]) as readonly OwnerKind[],
+          ownerKind: Array.isArray(rule.ownerKind) ? rule.ownerKind : [rule.ownerKind],
         }),
     ...(rule.tenant === undefined ? {} : { tenant: rule.tenant }),
   };

@@ -9,20 +9,21 @@ export type ProviderConfig =
   | {
       readonly kind: 'oauth2';
       readonly issuer: string;
-      readonly audience?: string;
-      readonly jwksUri?: string;
-      readonly tokenUrl?: string;
-      readonly introspectionUrl?: string;
-      readonly introspectionClient?: { readonly clientId: string; readonly clientSecret: string };
-      readonly claimNames?: Readonly<Record<string, string>>;
+      readonly audience?: string | undefined;
+      readonly jwksUri?: string | undefined;
+      readonly tokenUrl?: string | undefined;
+      readonly introspectionUrl?: string | undefined;
+      readonly introspectionClient?:
+        { readonly clientId: string; readonly clientSecret: string } | undefined;
+      readonly claimNames?: Readonly<Record<string, string | undefined>> | undefined;
     }
   | {
       readonly kind: 'frontegg';
       readonly baseUrl: string;
-      readonly appUrl?: string;
+      readonly appUrl?: string | undefined;
       readonly clientId: string;
       readonly apiKey: string;
-      readonly audience?: string;
+      readonly audience?: string | undefined;
     };
 
 /** The sidecar's validated configuration. Durations in ms unless the name says otherwise. */
@@ -54,14 +55,14 @@ export interface SidecarConfig {
   };
   readonly revocationTtlMs: number;
   readonly policy: {
-    readonly enabled?: boolean;
-    readonly acceptedCredentials?: readonly CredentialKind[];
+    readonly enabled?: boolean | undefined;
+    readonly acceptedCredentials?: readonly CredentialKind[] | undefined;
     readonly syncIntervalMs: number;
   };
   readonly credentials: { readonly apiKeyHeader: string; readonly forward: boolean };
   readonly identity: {
     readonly headerPrefix: string;
-    readonly jwtKeyFile?: string;
+    readonly jwtKeyFile?: string | undefined;
     readonly jwtTtlSec: number;
     readonly jwtIssuer: string;
   };

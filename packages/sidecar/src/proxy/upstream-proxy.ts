@@ -100,10 +100,7 @@ export function createUpstreamProxy(options: UpstreamProxyOptions): UpstreamProx
         ({ statusCode, headers: upstreamHeaders }) => {
           upstreamMs = performance.now() - started;
           status = statusCode;
-          response.writeHead(
-            statusCode,
-            downstreamHeaders(upstreamHeaders as Record<string, string | string[] | undefined>),
-          );
+          response.writeHead(statusCode, downstreamHeaders(upstreamHeaders));
           return response;
         },
       );

@@ -185,6 +185,10 @@ export function createMainHandler(options: MainHandlerOptions): MainHandler {
           latencyMs: Math.round((performance.now() - started) * 10) / 10,
         });
       })
+      // A failing metric or log write must not become an unhandled rejection (it would end the process).
+      .catch((error: unknown) => {
+        options.logger.error({ err: error }, 'could not record the request');
+      })
       .finally(() => {
         inFlight -= 1;
       });

@@ -75,7 +75,7 @@ export function createAccessTokenChecker(options: AccessTokenCheckerOptions): Ac
     if (body.length > options.listMax) {
       return unusable(kind, `the active access-token list has more than ${options.listMax} ids`);
     }
-    return { ids: new Set(body as string[]), fetchedAt: options.now() };
+    return { ids: new Set(body), fetchedAt: options.now() };
   }
 
   function unusable(kind: AccessTokenKind, reason: string): ActiveList {

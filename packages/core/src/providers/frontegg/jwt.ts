@@ -110,7 +110,7 @@ export function createFronteggJwtVerifier(
       if (current === undefined) throw jwksError;
       try {
         const { payload } = await current.verifier.verify(token, signal);
-        return { payload: payload as Record<string, unknown> };
+        return { payload: payload };
       } catch (error) {
         const staleKey = isPortcullisError(error) && error.code === 'ERR_TOKEN_SIGNATURE_INVALID';
         if (!staleKey || attempt > 0) throw verdict(error);
@@ -124,7 +124,7 @@ export function createFronteggJwtVerifier(
     async verify(token, signal) {
       try {
         const { payload } = await jwks.verify(token, signal);
-        return { payload: payload as Record<string, unknown> };
+        return { payload: payload };
       } catch (error) {
         if (
           !isPortcullisError(error) ||

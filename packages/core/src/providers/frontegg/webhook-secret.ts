@@ -45,7 +45,7 @@ export async function verifyWebhookSecret(
         currentDate: new Date(check.now),
         clockTolerance: check.clockToleranceSec,
       });
-      payload = verified.payload as Record<string, unknown>;
+      payload = verified.payload;
       break;
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) {
