@@ -59,7 +59,7 @@ async function flushWebhooks(): Promise<void> {
 async function configure(settings: Record<string, unknown>): Promise<void> {
   await expectStatus(
     call('POST', '/identity/resources/configurations/v1', { body: settings }),
-    200,
+    201,
   );
   await authenticator.policy.refresh();
 }
@@ -145,7 +145,7 @@ beforeAll(async () => {
       baseUrl: emu.url,
       clientId: emu.vendor.clientId,
       apiKey: emu.vendor.secret,
-      audience: emu.workspaceId,
+      appUrl: emu.appUrl,
       webhookSecrets: [HOOK_SECRET],
     }),
     cache: { ttlMs: CACHE_TTL_MS },
@@ -235,12 +235,24 @@ describe('frontegg preset against the emulator', () => {
     expect(wrong.code).toBe('ERR_CLIENT_CREDENTIALS_INVALID');
   });
 
-  it('accepts tenant and user access tokens (Bearer and X-API-Key) under the AccessToken strategy, and refuses the other kind clearly', async () => {
+  it('accepts access tokens (Bearer and X-API-Key) and API tokens under either strategy, and refuses nothing while M2M is on', async () => {
     const userId = await createUser();
     const clientCredentials = await tenantApiToken();
     const clientJwt = await exchange(clientCredentials);
     await configure({ machineToMachineAuthStrategy: 'AccessToken' });
+    // The same settings read with enforceStrategy: the strategy names the one kind accepted.
+    const enforcing = createAuthenticator({
+      provider: frontegg({
+        baseUrl: emu.url,
+        appUrl: emu.appUrl,
+        clientId: emu.vendor.clientId,
+        apiKey: emu.vendor.secret,
+        enforceStrategy: true,
+      }),
+      policy: { syncIntervalMs: 3_600_000 },
+    });
     try {
+      await enforcing.ready();
       const tenantToken = await expectStatus(
         call('POST', '/identity/resources/tenants/access-tokens/v1', {
           headers: { 'frontegg-tenant-id': tenantId },
@@ -277,12 +289,26 @@ describe('frontegg preset against the emulator', () => {
         credential: 'access_token',
       });
 
-      const asBasic = await refusal(basic(clientCredentials));
-      expect(asBasic.code).toBe('ERR_CREDENTIAL_KIND_NOT_ACCEPTED');
-      expect(asBasic.message).toMatch(/client[ _]credentials/i);
-      // A client-credentials JWT sent as Bearer is still a client credential.
-      const asBearer = await refusal(bearer(clientJwt));
-      expect(asBearer.code).toBe('ERR_CREDENTIAL_KIND_NOT_ACCEPTED');
+      // Default: the strategy decides what can be created; existing API tokens still verify.
+      expect(await authenticator.authenticate(basic(clientCredentials))).toMatchObject({
+        clientId: clientCredentials.clientId,
+      });
+      expect(await authenticator.authenticate(bearer(clientJwt))).toMatchObject({
+        clientId: clientCredentials.clientId,
+      });
+
+      // enforceStrategy: the other kind is refused clearly, Basic and the exchanged Bearer JWT.
+      expect(await enforcing.authenticate(apiKey(tenantJwt))).toMatchObject({
+        tokenId: tenantTokenId,
+      });
+      for (const request of [basic(clientCredentials), bearer(clientJwt)]) {
+        const refused = await enforcing.authenticate(request).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        expect(isPortcullisError(refused) && refused.code).toBe('ERR_CREDENTIAL_KIND_NOT_ACCEPTED');
+        expect((refused as Error).message).toMatch(/client[ _]credentials/i);
+      }
 
       // A deleted access token is inactive on the next verification (not a 503).
       await expectStatus(
@@ -295,8 +321,24 @@ describe('frontegg preset against the emulator', () => {
       const inactive = await refusal(apiKey(tenantJwt));
       expect(inactive.code).toBe('ERR_TOKEN_INACTIVE');
       expect(inactive.status).toBe(401);
+
+      // Disabling M2M still refuses both kinds; re-enabling makes the same tokens valid again.
+      await configure({ apiTokensEnabled: false });
+      expect((await refusal(apiKey(userJwt))).code).toBe('ERR_M2M_DISABLED');
+      expect((await refusal(basic(clientCredentials))).code).toBe('ERR_M2M_DISABLED');
+      await configure({ apiTokensEnabled: true });
+      expect(await authenticator.authenticate(apiKey(userJwt))).toMatchObject({
+        tokenId: userTokenId,
+      });
+      expect(await authenticator.authenticate(basic(clientCredentials))).toMatchObject({
+        clientId: clientCredentials.clientId,
+      });
     } finally {
-      await configure({ machineToMachineAuthStrategy: 'ClientCredentials' });
+      await enforcing.close();
+      await configure({
+        apiTokensEnabled: true,
+        machineToMachineAuthStrategy: 'ClientCredentials',
+      });
     }
     const back = await authenticator.authenticate(basic(clientCredentials));
     expect(back.clientId).toBe(clientCredentials.clientId);
@@ -365,6 +407,23 @@ describe('frontegg preset against the emulator', () => {
       call('PUT', `/identity/resources/users/v1/${userId}`, { body: { isLocked: false } }),
       200,
     );
+    await flushWebhooks();
+    expect(await authenticator.authenticate(bearer(jwt))).toMatchObject({ userId });
+  });
+
+  it('locks and unlocks with POST users/v1/{id}/lock|unlock, confirming at the tenant-free vendor-only read', async () => {
+    const userId = await createUser();
+    const personal = await userApiToken(userId);
+    const jwt = await exchange(personal);
+    await authenticator.authenticate(bearer(jwt));
+    await expectStatus(call('POST', `/identity/resources/users/v1/${userId}/lock`), 200);
+    await flushWebhooks();
+    expect((await refusal(bearer(jwt))).code).toBe('ERR_TOKEN_REVOKED');
+    // The strict emulator answers 400 to users/v1/{id} without frontegg-tenant-id: the unlock
+    // holds only because the preset confirms at vendor-only/users/v1/{id}.
+    const tenantScoped = await call('GET', `/identity/resources/users/v1/${userId}`);
+    expect(tenantScoped.status).toBe(400);
+    await expectStatus(call('POST', `/identity/resources/users/v1/${userId}/unlock`), 200);
     await flushWebhooks();
     expect(await authenticator.authenticate(bearer(jwt))).toMatchObject({ userId });
   });
@@ -443,7 +502,7 @@ describe('frontegg preset against the emulator', () => {
     // Switched off at the IdP; the authenticator has not polled since.
     await expectStatus(
       call('POST', '/identity/resources/configurations/v1', { body: { apiTokensEnabled: false } }),
-      200,
+      201,
     );
     try {
       const refused = await refusal(basic(token));

@@ -41,6 +41,13 @@ function validPermissionIds(state: StateData, input: Json): string[] {
   return [...new Set(ids)];
 }
 
+/** On Frontegg, `roleIds` OVERRIDE `permissionIds` (they are not merged): with roles, no direct permissions. */
+function grantIds(state: StateData, input: Json): { roleIds: string[]; permissionIds: string[] } {
+  const roleIds = validRoleIds(state, input);
+  const permissionIds = validPermissionIds(state, input);
+  return { roleIds, permissionIds: roleIds.length > 0 ? [] : permissionIds };
+}
+
 function apiTokenView(token: ApiToken): Record<string, unknown> {
   return {
     clientId: token.clientId,
@@ -68,7 +75,10 @@ function creatorOf(
   return userId;
 }
 
-/** Client-credentials management: tenant tokens (v1 and v2) and personal (user) tokens. */
+/**
+ * Client-credentials management: tenant tokens (v1; v2 is POST only) and personal (user) tokens
+ * (frontegg-api-facts.md "API tokens").
+ */
 export function registerApiTokenRoutes(router: Router, app: EmulatorApp): void {
   for (const base of [
     '/identity/resources/tenants/api-tokens/v1',
@@ -86,39 +96,56 @@ export function registerApiTokenRoutes(router: Router, app: EmulatorApp): void {
         ...(createdByUserId === undefined ? {} : { createdByUserId }),
       });
     });
-
-    router.add('GET', base, 'identity', async ({ headers }) => {
-      const caller = await authenticate(app, headers);
-      requirePermission(caller, 'read', 'tenant');
-      const tenantId = tenantOf(app, caller, headers);
-      const tokens = Object.values(app.state.apiTokens).filter(
-        (token) => token.kind === 'tenant' && token.tenantId === tenantId,
-      );
-      return { status: 200, body: tokens.map(apiTokenView) };
-    });
-
-    router.add('DELETE', `${base}/:clientId`, 'identity', async ({ headers, params }) => {
-      const caller = await authenticate(app, headers);
-      requirePermission(caller, 'delete', 'tenant');
-      const tenantId = tenantOf(app, caller, headers);
-      const token = app.state.apiTokens[params['clientId'] ?? ''];
-      if (!token || token.kind !== 'tenant' || token.tenantId !== tenantId) {
-        throw notFound(`API token ${params['clientId']} not found`);
-      }
-      deleteApiTokenRecord(app, token.clientId);
-      app.webhooks.emitFrontegg('frontegg.tenantApiToken.deleted', {
-        eventContext: { tenantId },
-        apiToken: {
-          clientId: token.clientId,
-          tenantId,
-          ...(token.createdByUserId === undefined
-            ? {}
-            : { createdByUserId: token.createdByUserId }),
-        },
-      });
-      return { status: 200, body: {} };
-    });
   }
+  const base = '/identity/resources/tenants/api-tokens/v1';
+  router.add('GET', base, 'identity', async ({ headers }) => {
+    const caller = await authenticate(app, headers);
+    requirePermission(caller, 'read', 'tenant');
+    const tenantId = tenantOf(app, caller, headers);
+    const tokens = Object.values(app.state.apiTokens).filter(
+      (token) => token.kind === 'tenant' && token.tenantId === tenantId,
+    );
+    return { status: 200, body: tokens.map(apiTokenView) };
+  });
+
+  router.add('PATCH', `${base}/:clientId`, 'identity', async ({ headers, params, body }) => {
+    const caller = await authenticate(app, headers);
+    requirePermission(caller, 'write', 'tenant');
+    const tenantId = tenantOf(app, caller, headers);
+    const token = app.state.apiTokens[params['clientId'] ?? ''];
+    if (!token || token.kind !== 'tenant' || token.tenantId !== tenantId) {
+      throw notFound(`API token ${params['clientId']} not found`);
+    }
+    const input = objectBody(body);
+    const description = optionalString(input, 'description');
+    const metadata = optionalMetadata(input);
+    if (description !== undefined) token.description = description;
+    if (metadata !== undefined) token.metadata = metadata;
+    if (input['roleIds'] !== undefined || input['permissionIds'] !== undefined) {
+      Object.assign(token, grantIds(app.state, input));
+    }
+    return { status: 200, body: apiTokenView(token) };
+  });
+
+  router.add('DELETE', `${base}/:clientId`, 'identity', async ({ headers, params }) => {
+    const caller = await authenticate(app, headers);
+    requirePermission(caller, 'delete', 'tenant');
+    const tenantId = tenantOf(app, caller, headers);
+    const token = app.state.apiTokens[params['clientId'] ?? ''];
+    if (!token || token.kind !== 'tenant' || token.tenantId !== tenantId) {
+      throw notFound(`API token ${params['clientId']} not found`);
+    }
+    deleteApiTokenRecord(app, token.clientId);
+    app.webhooks.emitFrontegg('frontegg.tenantApiToken.deleted', {
+      eventContext: { tenantId },
+      apiToken: {
+        clientId: token.clientId,
+        tenantId,
+        ...(token.createdByUserId === undefined ? {} : { createdByUserId: token.createdByUserId }),
+      },
+    });
+    return { status: 200, body: {} };
+  });
 
   const userBase = '/identity/resources/users/api-tokens/v1';
   router.add('POST', userBase, 'identity', async ({ headers, body }) => {
@@ -188,8 +215,7 @@ function createApiToken(
     ...owner,
     description: optionalString(input, 'description') ?? '',
     metadata: optionalMetadata(input) ?? {},
-    roleIds: validRoleIds(app.state, input),
-    permissionIds: validPermissionIds(app.state, input),
+    ...grantIds(app.state, input),
     createdAt: nowIso(app),
   };
   const expires = expiresFrom(app, input);

@@ -57,9 +57,8 @@ interface Runtime {
  *   provider: frontegg({
  *     baseUrl: 'https://api.frontegg.com',
  *     appUrl: 'https://app-xyz.frontegg.com',
- *     clientId: vendorClientId,
+ *     clientId: vendorClientId, // also the expected `aud` unless `audience` says otherwise
  *     apiKey: vendorApiKey,
- *     audience: workspaceId,
  *     webhookSecrets: [hookSecret],
  *   }),
  * });
@@ -141,12 +140,6 @@ export function frontegg(options: FronteggProviderOptions): Provider {
 
     init(context) {
       runtime = buildRuntime(config, context, () => maxTokenLifetimeSec);
-      if (config.audience === undefined) {
-        context.logger.warn(
-          { provider: 'frontegg' },
-          'frontegg audience is not set: tokens of any workspace signed with this key are accepted; set audience to your workspace id',
-        );
-      }
       if (config.webhookSecrets.length === 0) {
         context.logger.info(
           { provider: 'frontegg' },
@@ -172,7 +165,7 @@ export function frontegg(options: FronteggProviderOptions): Provider {
     async readPolicy(signal): Promise<PolicyObservation> {
       const { vendor, jwt } = rt();
       try {
-        const settings = await readConfigurations(vendor, signal);
+        const settings = await readConfigurations(vendor, signal, config.enforceStrategy);
         if (settings.publicKey !== undefined) jwt.setFallbackKey(settings.publicKey);
         maxTokenLifetimeSec = settings.observation.maxTokenLifetimeSec;
         return settings.observation;
@@ -297,7 +290,9 @@ async function confirmUnlocked(
   const answer = await vendor.call({
     operation: 'frontegg-user',
     method: 'GET',
-    path: `/identity/resources/users/v1/${encodeURIComponent(userId)}`,
+    // The tenant-free read (VendorOnlyUsers_getUserById): `users/v1/{id}` requires
+    // `frontegg-tenant-id`, which a user event does not always name (frontegg-api-facts.md "Users").
+    path: `/identity/resources/vendor-only/users/v1/${encodeURIComponent(userId)}`,
     signal,
     passStatuses: [404],
   });
