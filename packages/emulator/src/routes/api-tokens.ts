@@ -22,11 +22,12 @@ import type { ApiToken, StateData } from '../state.js';
 /** Ten years: the bound on `expiresInMinutes`. */
 export const MAX_EXPIRES_IN_MINUTES = 5_256_000;
 
-export function expiresFrom(app: EmulatorApp, input: Json): string | undefined {
+/** ISO expiry from `expiresInMinutes`, counted from `createdAt` so both name the same instant. */
+export function expiresFrom(createdAt: string, input: Json): string | undefined {
   const minutes = optionalInteger(input, 'expiresInMinutes', 0, MAX_EXPIRES_IN_MINUTES);
   return minutes === undefined || minutes === 0
     ? undefined
-    : new Date(app.now() + minutes * 60_000).toISOString();
+    : new Date(Date.parse(createdAt) + minutes * 60_000).toISOString();
 }
 
 export function validRoleIds(state: StateData, input: Json): string[] {
@@ -218,7 +219,7 @@ function createApiToken(
     ...grantIds(app.state, input),
     createdAt: nowIso(app),
   };
-  const expires = expiresFrom(app, input);
+  const expires = expiresFrom(token.createdAt, input);
   if (expires !== undefined) token.expires = expires;
   app.state.apiTokens[token.clientId] = token;
   return { status: 201, body: { ...apiTokenView(token), secret } };
