@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { EmulatorApp } from './app.js';
 import { FaultTable } from './faults.js';
 import { Router } from './http/router.js';
-import type { ListenerSide } from './http/router.js';
+import type { ListenerSide, RouteInfo } from './http/router.js';
 import { createEmulatorServer } from './http/server.js';
 import { KeyRing, generateSigningKey } from './keys.js';
 import { StateSaver, loadState } from './persistence.js';
@@ -78,6 +78,8 @@ export interface RunningEmulator {
   /** The `aud` of every token: the app ID when set, else the vendor client ID. */
   readonly audience: string;
   readonly appId: string | undefined;
+  /** Every HTTP route it serves (the Frontegg contract tests check each is in their table). */
+  readonly routes: readonly RouteInfo[];
   close(): Promise<void>;
 }
 
@@ -268,6 +270,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     vendor: { clientId: state.vendor.clientId, secret: state.vendor.secret },
     audience: audienceOf(state),
     appId: state.appId,
+    routes: router.list(),
     close: () => {
       closing ??= (async () => {
         webhooks.close();

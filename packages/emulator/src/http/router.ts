@@ -49,6 +49,15 @@ interface Route {
   readonly handler: RouteHandler;
 }
 
+/** A route as `RunningEmulator.routes` lists it. */
+export interface RouteInfo {
+  readonly method: string;
+  /** `:name` segments are parameters. */
+  readonly path: string;
+  readonly group: RouteGroup;
+  readonly origin: RouteOrigin;
+}
+
 export interface RouteMatch {
   readonly route: { readonly group: RouteGroup; readonly handler: RouteHandler };
   readonly params: Record<string, string>;
@@ -88,6 +97,16 @@ export class Router {
       return { route, params };
     }
     return methodMismatch ? 'method' : undefined;
+  }
+
+  /** Every route, in registration order. */
+  list(): readonly RouteInfo[] {
+    return this.routes.map((route) => ({
+      method: route.method,
+      path: `/${route.segments.join('/')}`,
+      group: route.group,
+      origin: route.origin,
+    }));
   }
 
   /** The group a path belongs to, for faults on unmatched methods too. */
