@@ -7,8 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAuthenticator, frontegg, isPortcullisError } from '@portcullis/core';
-import type { Authenticator, Principal, RequestLike } from '@portcullis/core';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { CHANNELS, createAuthenticator, frontegg, isPortcullisError } from '@portcullis/core';
+import type { Authenticator, DecisionEvent, Principal, RequestLike } from '@portcullis/core';
 import { startEmulator } from '@portcullis/emulator';
 import type { RunningEmulator } from '@portcullis/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -426,6 +427,101 @@ describe('frontegg preset against the emulator', () => {
     await expectStatus(call('POST', `/identity/resources/users/v1/${userId}/unlock`), 200);
     await flushWebhooks();
     expect(await authenticator.authenticate(bearer(jwt))).toMatchObject({ userId });
+  });
+
+  it('reads roles and permissions from the vendor API when the environment leaves them out of JWTs, and says so', async () => {
+    const key = `orders:read:${randomUUID()}`;
+    const [permission] = (await expectStatus(
+      call('POST', '/identity/resources/permissions/v1', { body: [{ key }] }),
+      201,
+    )) as { id: string }[];
+    const role = (await expectStatus(
+      call('POST', '/identity/resources/roles/v1', { body: { key: `reader-${randomUUID()}` } }),
+      201,
+    )) as { id: string; key: string };
+    await expectStatus(
+      call('PUT', `/identity/resources/roles/v1/${role.id}/permissions`, {
+        body: { permissionIds: [permission!.id] },
+      }),
+      200,
+    );
+    const withRole = (await expectStatus(
+      call('POST', '/identity/resources/tenants/api-tokens/v1', {
+        headers: { 'frontegg-tenant-id': tenantId },
+        body: { roleIds: [role.id] },
+      }),
+      201,
+    )) as { clientId: string; secret: string };
+    const decisions: DecisionEvent[] = [];
+    const listener = (event: unknown): void => void decisions.push(event as DecisionEvent);
+    subscribe(CHANNELS.decision, listener);
+    await configure({ addRolesToJwt: false, addPermissionsToJwt: false });
+    try {
+      const jwt = await exchange(withRole);
+      const claims = JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8'));
+      expect(claims.roles).toBeUndefined();
+      expect(claims.permissions).toBeUndefined();
+      for (const request of [bearer(jwt), basic(withRole)]) {
+        expect(await authenticator.authenticate(request)).toMatchObject({
+          clientId: withRole.clientId,
+          roles: [role.key],
+          permissions: [key],
+          grantsSource: 'idp',
+        });
+      }
+      expect(decisions.at(-1)).toMatchObject({ outcome: 'allow', grantsSource: 'idp' });
+    } finally {
+      unsubscribe(CHANNELS.decision, listener);
+      await configure({ addRolesToJwt: true, addPermissionsToJwt: true });
+    }
+    const inClaims = await authenticator.authenticate(bearer(await exchange(withRole)));
+    expect(inClaims).toMatchObject({
+      roles: [role.key],
+      permissions: [key],
+      grantsSource: 'token',
+    });
+  });
+
+  it('keeps a revocation for as long as the token lives, even past defaultTokenExpiration', async () => {
+    // A token issued under a 2-hour lifetime, then the environment's default lowered to 1 hour:
+    // as a JWT template or the prehook would make it, this token outlives defaultTokenExpiration.
+    await configure({ defaultTokenExpiration: 7200 });
+    const token = await tenantApiToken();
+    const jwt = await exchange(token);
+    await configure({ defaultTokenExpiration: 3600 });
+    let offsetMs = 0;
+    const shortFloor = createAuthenticator({
+      provider: frontegg({
+        baseUrl: emu.url,
+        appUrl: emu.appUrl,
+        clientId: emu.vendor.clientId,
+        apiKey: emu.vendor.secret,
+      }),
+      // The tombstone floor is what the IdP reports (1 h), not this minute.
+      revocation: { ttlMs: 60_000 },
+      cache: { ttlMs: CACHE_TTL_MS },
+      policy: { syncIntervalMs: 3_600_000 },
+      now: () => Date.now() + offsetMs,
+    });
+    try {
+      await shortFloor.ready();
+      // Verified offline although it lives longer than defaultTokenExpiration.
+      expect(await shortFloor.authenticate(bearer(jwt))).toMatchObject({
+        clientId: token.clientId,
+      });
+      await shortFloor.revoke({ clientId: token.clientId });
+      // Past the 1-hour floor, before the token's own exp: the revocation still holds.
+      offsetMs = 90 * 60_000;
+      expect(
+        await shortFloor.authenticate(bearer(jwt)).then(
+          () => 'accepted',
+          (error: unknown) => (isPortcullisError(error) ? error.code : String(error)),
+        ),
+      ).toBe('ERR_TOKEN_REVOKED');
+    } finally {
+      await shortFloor.close();
+      await configure({ defaultTokenExpiration: 86_400 });
+    }
   });
 
   it('rejects every token of a deleted tenant', async () => {

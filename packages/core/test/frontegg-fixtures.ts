@@ -185,7 +185,11 @@ async function sign(
   options: { expSec?: number | null; kid?: string } = {},
 ): Promise<string> {
   const nowSec = Math.floor(Date.now() / 1000);
-  const jwt = new SignJWT(claims)
+  // Frontegg's API-token JWTs carry roles and permissions by default (addRolesToJwt and
+  // addPermissionsToJwt): a test that wants them absent passes `undefined` explicitly.
+  const apiToken = claims['type'] === 'tenantApiToken' || claims['type'] === 'userApiToken';
+  const defaults = apiToken ? { roles: [], permissions: [] } : {};
+  const jwt = new SignJWT(JSON.parse(JSON.stringify({ ...defaults, ...claims })))
     .setProtectedHeader({ alg: 'RS256', kid: options.kid ?? 'k1' })
     .setIssuer(issuer)
     .setAudience('vendor-id')

@@ -29,6 +29,7 @@ function receiverFor(
   fake: FakeFrontegg,
   cached: Record<string, string[]> = {},
   extra: Partial<FronteggProviderOptions> = {},
+  now?: () => number,
 ) {
   const provider = frontegg({
     baseUrl: fake.url,
@@ -40,10 +41,11 @@ function receiverFor(
   });
   const actions = recordingActions(cached);
   const logger = recordingLogger();
-  provider.init?.(testContext(actions, logger));
+  const context = testContext(actions, logger, now);
+  provider.init?.(context);
   const receivers = provider.createWebhookReceivers?.(actions) ?? {};
   const receiver = receivers['frontegg'] as WebhookReceiver;
-  return { provider, receiver, actions, logger };
+  return { provider, receiver, actions, logger, context };
 }
 
 const deletedToken = JSON.stringify({
@@ -353,6 +355,42 @@ describe('frontegg webhook receiver: event keys', () => {
         (line) => line.level === 'warn' && line.msg?.includes('named no client id'),
       ),
     ).toBe(true);
+  });
+
+  it('watches a tenant after an unnamed deletion until the longest exp seen, past defaultTokenExpiration', async () => {
+    const clock = { now: Date.now() };
+    const { provider, receiver, context } = receiverFor(
+      fake,
+      {},
+      { deletionWatchTtlMs: 1_000 },
+      () => clock.now,
+    );
+    // A JWT that lives 48 h (a template or the prehook can extend it past the default).
+    const token = await fake.sign(
+      { sub: 'long-lived', type: 'tenantApiToken', tenantId: 't-long' },
+      { expSec: 48 * 3600 },
+    );
+    const signal = AbortSignal.timeout(5000);
+    await provider.verify({ form: 'bearer', token }, { signal });
+    // Tombstones must outlive it too: the lifetime is reported as the policy floor.
+    expect(context.observed).toContainEqual({ maxTokenLifetimeSec: 48 * 3600 });
+    fake.apiTokens.set('t-long', []);
+    const answer = await receiver.handle({
+      headers: { 'x-webhook-secret': await signature(SECRET) },
+      body: JSON.stringify({
+        eventKey: 'frontegg.tenantApiToken.deleted',
+        eventContext: { tenantId: 't-long' },
+      }),
+    });
+    expect(answer.status).toBe(200);
+    // Two hours on: long past deletionWatchTtlMs and defaultTokenExpiration-less settings, before
+    // the token's exp. The tenant is still watched and the unlisted token refused.
+    clock.now += 2 * 3600 * 1000;
+    const refused = await provider.verify({ form: 'bearer', token }, { signal }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect((refused as { code?: string } | undefined)?.code).toBe('ERR_TOKEN_REVOKED');
   });
 
   it('answers 503 when the IdP list cannot be read, so Frontegg retries', async () => {

@@ -664,8 +664,9 @@ export const FRONTEGG_CONTRACT: readonly ContractRoute[] = Object.freeze([
     status: 200,
     errorStatuses: [401],
     response: shape.oneOrMany(shape.permission),
-    preset: false,
-    source: 'Frontegg OpenAPI (not in the facts file)',
+    preset: true,
+    source:
+      'Frontegg OpenAPI (not in the facts file); the preset reads it when JWTs carry no roles/permissions (facts "API tokens")',
     sample: async () => ({}),
   }),
   row({
@@ -706,8 +707,9 @@ export const FRONTEGG_CONTRACT: readonly ContractRoute[] = Object.freeze([
     status: 200,
     errorStatuses: [401],
     response: shape.oneOrMany(shape.role),
-    preset: false,
-    source: 'Frontegg OpenAPI (not in the facts file)',
+    preset: true,
+    source:
+      'Frontegg OpenAPI (not in the facts file); the preset reads it when JWTs carry no roles/permissions (facts "API tokens")',
     sample: async () => ({}),
   }),
   row({

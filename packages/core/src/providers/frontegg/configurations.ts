@@ -13,6 +13,8 @@ export interface FronteggConfigurations {
   readonly observation: PolicyObservation;
   /** PEM SPKI key Frontegg's SDKs verify with; our fallback when the JWKS cannot help. */
   readonly publicKey: string | undefined;
+  /** Whether API-token JWTs carry `roles` / `permissions` (Frontegg's default: both true). */
+  readonly jwtClaims: { readonly roles: boolean; readonly permissions: boolean };
 }
 
 const MAX_PEM_CHARS = 16_384;
@@ -60,6 +62,10 @@ export function mapConfigurations(body: unknown, enforceStrategy = false): Front
       ...(typeof lifetime === 'number' && Number.isFinite(lifetime) && lifetime > 0
         ? { maxTokenLifetimeSec: lifetime }
         : {}),
+    },
+    jwtClaims: {
+      roles: settings['addRolesToJwt'] !== false,
+      permissions: settings['addPermissionsToJwt'] !== false,
     },
     publicKey:
       typeof publicKey === 'string' &&
