@@ -33,7 +33,6 @@ const SIDECAR_CLI = join(repo, 'packages/sidecar/dist/cli.js');
 const ROUTES_FILE = join(repo, 'docker/config/portcullis.yaml');
 
 const VENDOR = { clientId: 'portcullis-demo-vendor', secret: 'portcullis-demo-vendor-secret' };
-const WORKSPACE_ID = 'portcullis-demo-workspace';
 const FRONTEGG_HOOK_SECRET = `demo-hook-${randomBytes(12).toString('hex')}`;
 const STANDARD_HOOK_SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 const ADMIN_TOKEN = randomBytes(24).toString('hex');
@@ -194,10 +193,11 @@ function sidecarEnv(urls) {
     PORTCULLIS_LISTEN: `${HOST}:${urls.sidecarPort}`,
     PORTCULLIS_ADMIN_LISTEN: `${HOST}:${urls.adminPort}`,
     PORTCULLIS_PROVIDER: 'frontegg',
+    // The emulator serves Frontegg's vendor API and app domain on one origin: the same URL twice.
     PORTCULLIS_FRONTEGG_BASE_URL: urls.emulator,
+    PORTCULLIS_FRONTEGG_APP_URL: urls.emulator,
     PORTCULLIS_FRONTEGG_CLIENT_ID: VENDOR.clientId,
     PORTCULLIS_FRONTEGG_API_KEY: VENDOR.secret,
-    PORTCULLIS_AUDIENCE: WORKSPACE_ID,
     PORTCULLIS_UPSTREAM: urls.upstream,
     PORTCULLIS_CONFIG: ROUTES_FILE,
     PORTCULLIS_FRONTEGG_WEBHOOK_SECRET: FRONTEGG_HOOK_SECRET,
@@ -322,8 +322,6 @@ async function main() {
         VENDOR.clientId,
         '--vendor-secret',
         VENDOR.secret,
-        '--workspace-id',
-        WORKSPACE_ID,
       ],
       process.env,
       logDir,

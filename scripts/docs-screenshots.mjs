@@ -30,7 +30,7 @@ mkdirSync(outDir, { recursive: true });
 const TENANT = 'acme';
 const seed = {
   vendor: { clientId: 'demo-vendor', secret: 'demo-vendor-secret' },
-  workspaceId: 'demo-workspace',
+  appId: 'demo-app',
   permissions: [{ key: 'orders.read' }, { key: 'orders.write' }],
   roles: [
     { key: 'orders-reader', permissionKeys: ['orders.read'] },

@@ -36,14 +36,16 @@ export const DESCRIPTIONS = Object.freeze({
   PORTCULLIS_FRONTEGG_BASE_URL:
     '`frontegg`: the API gateway origin (`https://api.frontegg.com`, a regional gateway, or the emulator). Required with `frontegg`.',
   PORTCULLIS_FRONTEGG_APP_URL:
-    '`frontegg`: the app domain (JWKS, token `iss`, API-token exchange). Unset: the base URL.',
+    "`frontegg`: the environment's app domain (`https://<name>.frontegg.com` or your custom domain; JWKS, token `iss`, API-token exchange). Required with `frontegg`; a vendor API host (`api.frontegg.com`, `api.<region>.frontegg.com`) is refused. The emulator serves both on one origin: give it the same URL twice.",
   PORTCULLIS_FRONTEGG_CLIENT_ID: '`frontegg`: vendor client id. Required with `frontegg`.',
   PORTCULLIS_FRONTEGG_API_KEY:
     '`frontegg`: vendor API key, sent only to `POST {baseUrl}/auth/vendor`. Required with `frontegg`.',
+  PORTCULLIS_FRONTEGG_ENFORCE_STRATEGY:
+    "`frontegg`: `true` refuses the credential kind the environment's `machineToMachineAuthStrategy` does not create. Default `false`: both kinds verify while M2M is enabled, as with Frontegg's own SDK.",
   PORTCULLIS_ISSUER:
     '`oauth2`: the issuer identifier; discovery starts here and token `iss` must match. Required with `oauth2`; ignored with `frontegg` (its `iss` is the app URL).',
   PORTCULLIS_AUDIENCE:
-    'Expected JWT `aud` (Frontegg: the workspace id). Unset: `aud` is not checked and a warning is logged at start.',
+    "Expected JWT `aud`. `oauth2`: unset, `aud` is not checked and a warning is logged at start. `frontegg`: the environment's client ID or app ID; unset, the vendor client ID.",
   PORTCULLIS_JWKS_URI: '`oauth2`: JWKS URL; overrides discovery.',
   PORTCULLIS_TOKEN_URL:
     '`oauth2`: token endpoint for Basic client credentials (RFC 6749 §4.4); overrides discovery.',

@@ -85,7 +85,7 @@ export async function startConformanceEnv(): Promise<ConformanceEnv> {
         baseUrl: emulator.url,
         clientId: emulator.vendor.clientId,
         apiKey: emulator.vendor.secret,
-        audience: emulator.workspaceId,
+        appUrl: emulator.appUrl,
       },
       close: () => emulator.close(),
     };

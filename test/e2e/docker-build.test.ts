@@ -99,6 +99,7 @@ describe.runIf(hasSidecarCli)('docker/build.sh sidecar', () => {
     const env = cleanEnv({
       PORTCULLIS_PROVIDER: 'frontegg',
       PORTCULLIS_FRONTEGG_BASE_URL: 'http://127.0.0.1:4000',
+      PORTCULLIS_FRONTEGG_APP_URL: 'http://127.0.0.1:4000',
       PORTCULLIS_FRONTEGG_CLIENT_ID: 'vendor-client',
       PORTCULLIS_FRONTEGG_API_KEY: 'vendor-secret',
       PORTCULLIS_UPSTREAM: 'http://127.0.0.1:3000',

@@ -90,7 +90,10 @@ describe('docker/compose.yaml', () => {
     const emulatorArgs = services['emulator']!['command'] as string[];
     expect(flag(emulatorArgs, '--vendor-client-id')).toBe(env['PORTCULLIS_FRONTEGG_CLIENT_ID']);
     expect(flag(emulatorArgs, '--vendor-secret')).toBe(env['PORTCULLIS_FRONTEGG_API_KEY']);
-    expect(flag(emulatorArgs, '--workspace-id')).toBe(env['PORTCULLIS_AUDIENCE']);
+    // No audience set: the sidecars expect the vendor client ID, which the emulator puts in `aud`.
+    expect(env['PORTCULLIS_AUDIENCE']).toBeUndefined();
+    expect(emulatorArgs).not.toContain('--app-id');
+    expect(env['PORTCULLIS_FRONTEGG_APP_URL']).toBe(env['PORTCULLIS_FRONTEGG_BASE_URL']);
     // Tokens carry iss = http://<--host>:<--port>, which must be the URL the sidecars use.
     expect(`http://${flag(emulatorArgs, '--host')}:${flag(emulatorArgs, '--port')}`).toBe(
       env['PORTCULLIS_FRONTEGG_BASE_URL'],

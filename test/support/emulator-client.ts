@@ -60,10 +60,7 @@ export class EmulatorClient {
   }
 
   async setConfiguration(settings: Record<string, unknown>): Promise<void> {
-    await this.asVendor('POST', '/identity/resources/configurations/v1', {
-      body: settings,
-      expect: 200,
-    });
+    await this.asVendor('POST', '/identity/resources/configurations/v1', { body: settings });
   }
 
   async createTenant(tenantId: string): Promise<void> {

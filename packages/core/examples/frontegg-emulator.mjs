@@ -19,7 +19,7 @@ const authenticator = createAuthenticator({
     baseUrl: emulator.url,
     clientId: emulator.vendor.clientId,
     apiKey: emulator.vendor.secret,
-    audience: emulator.workspaceId,
+    appUrl: emulator.appUrl,
   }),
 });
 await authenticator.ready();

@@ -256,6 +256,7 @@ class PortcullisAuthenticator implements Authenticator {
       ...(code === undefined ? {} : { code }),
       ...(form === undefined ? {} : { form }),
       ...(principal === undefined ? {} : { credential: principal.credential }),
+      ...(principal?.grantsSource === undefined ? {} : { grantsSource: principal.grantsSource }),
       cache,
       durationMs,
     }));

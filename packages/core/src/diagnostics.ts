@@ -22,6 +22,8 @@ export interface DecisionEvent {
   readonly code?: string;
   readonly form?: CredentialForm;
   readonly credential?: CredentialKind;
+  /** Where the principal's roles and permissions came from (`Principal.grantsSource`). */
+  readonly grantsSource?: 'token' | 'idp';
   readonly cache: 'hit' | 'miss' | 'negative-hit' | 'stale' | 'coalesced' | 'none';
   readonly durationMs: number;
 }

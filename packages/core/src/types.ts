@@ -62,6 +62,11 @@ export interface Principal {
   readonly issuedAt?: number;
   /** Seconds since the epoch (`exp`). */
   readonly expiresAt?: number;
+  /**
+   * Where `roles` and `permissions` came from: the token's own claims, or a read at the identity
+   * provider (Frontegg access tokens; Frontegg API tokens whose JWT carries none). Unset: the token.
+   */
+  readonly grantsSource?: 'token' | 'idp';
   readonly claims: Readonly<Record<string, unknown>>;
 }
 

@@ -7,8 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAuthenticator, frontegg, isPortcullisError } from '@portcullis/core';
-import type { Authenticator, Principal, RequestLike } from '@portcullis/core';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { CHANNELS, createAuthenticator, frontegg, isPortcullisError } from '@portcullis/core';
+import type { Authenticator, DecisionEvent, Principal, RequestLike } from '@portcullis/core';
 import { startEmulator } from '@portcullis/emulator';
 import type { RunningEmulator } from '@portcullis/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,7 +60,7 @@ async function flushWebhooks(): Promise<void> {
 async function configure(settings: Record<string, unknown>): Promise<void> {
   await expectStatus(
     call('POST', '/identity/resources/configurations/v1', { body: settings }),
-    200,
+    201,
   );
   await authenticator.policy.refresh();
 }
@@ -145,7 +146,7 @@ beforeAll(async () => {
       baseUrl: emu.url,
       clientId: emu.vendor.clientId,
       apiKey: emu.vendor.secret,
-      audience: emu.workspaceId,
+      appUrl: emu.appUrl,
       webhookSecrets: [HOOK_SECRET],
     }),
     cache: { ttlMs: CACHE_TTL_MS },
@@ -235,12 +236,24 @@ describe('frontegg preset against the emulator', () => {
     expect(wrong.code).toBe('ERR_CLIENT_CREDENTIALS_INVALID');
   });
 
-  it('accepts tenant and user access tokens (Bearer and X-API-Key) under the AccessToken strategy, and refuses the other kind clearly', async () => {
+  it('accepts access tokens (Bearer and X-API-Key) and API tokens under either strategy, and refuses nothing while M2M is on', async () => {
     const userId = await createUser();
     const clientCredentials = await tenantApiToken();
     const clientJwt = await exchange(clientCredentials);
     await configure({ machineToMachineAuthStrategy: 'AccessToken' });
+    // The same settings read with enforceStrategy: the strategy names the one kind accepted.
+    const enforcing = createAuthenticator({
+      provider: frontegg({
+        baseUrl: emu.url,
+        appUrl: emu.appUrl,
+        clientId: emu.vendor.clientId,
+        apiKey: emu.vendor.secret,
+        enforceStrategy: true,
+      }),
+      policy: { syncIntervalMs: 3_600_000 },
+    });
     try {
+      await enforcing.ready();
       const tenantToken = await expectStatus(
         call('POST', '/identity/resources/tenants/access-tokens/v1', {
           headers: { 'frontegg-tenant-id': tenantId },
@@ -277,12 +290,26 @@ describe('frontegg preset against the emulator', () => {
         credential: 'access_token',
       });
 
-      const asBasic = await refusal(basic(clientCredentials));
-      expect(asBasic.code).toBe('ERR_CREDENTIAL_KIND_NOT_ACCEPTED');
-      expect(asBasic.message).toMatch(/client[ _]credentials/i);
-      // A client-credentials JWT sent as Bearer is still a client credential.
-      const asBearer = await refusal(bearer(clientJwt));
-      expect(asBearer.code).toBe('ERR_CREDENTIAL_KIND_NOT_ACCEPTED');
+      // Default: the strategy decides what can be created; existing API tokens still verify.
+      expect(await authenticator.authenticate(basic(clientCredentials))).toMatchObject({
+        clientId: clientCredentials.clientId,
+      });
+      expect(await authenticator.authenticate(bearer(clientJwt))).toMatchObject({
+        clientId: clientCredentials.clientId,
+      });
+
+      // enforceStrategy: the other kind is refused clearly, Basic and the exchanged Bearer JWT.
+      expect(await enforcing.authenticate(apiKey(tenantJwt))).toMatchObject({
+        tokenId: tenantTokenId,
+      });
+      for (const request of [basic(clientCredentials), bearer(clientJwt)]) {
+        const refused = await enforcing.authenticate(request).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        expect(isPortcullisError(refused) && refused.code).toBe('ERR_CREDENTIAL_KIND_NOT_ACCEPTED');
+        expect((refused as Error).message).toMatch(/client[ _]credentials/i);
+      }
 
       // A deleted access token is inactive on the next verification (not a 503).
       await expectStatus(
@@ -295,8 +322,24 @@ describe('frontegg preset against the emulator', () => {
       const inactive = await refusal(apiKey(tenantJwt));
       expect(inactive.code).toBe('ERR_TOKEN_INACTIVE');
       expect(inactive.status).toBe(401);
+
+      // Disabling M2M still refuses both kinds; re-enabling makes the same tokens valid again.
+      await configure({ apiTokensEnabled: false });
+      expect((await refusal(apiKey(userJwt))).code).toBe('ERR_M2M_DISABLED');
+      expect((await refusal(basic(clientCredentials))).code).toBe('ERR_M2M_DISABLED');
+      await configure({ apiTokensEnabled: true });
+      expect(await authenticator.authenticate(apiKey(userJwt))).toMatchObject({
+        tokenId: userTokenId,
+      });
+      expect(await authenticator.authenticate(basic(clientCredentials))).toMatchObject({
+        clientId: clientCredentials.clientId,
+      });
     } finally {
-      await configure({ machineToMachineAuthStrategy: 'ClientCredentials' });
+      await enforcing.close();
+      await configure({
+        apiTokensEnabled: true,
+        machineToMachineAuthStrategy: 'ClientCredentials',
+      });
     }
     const back = await authenticator.authenticate(basic(clientCredentials));
     expect(back.clientId).toBe(clientCredentials.clientId);
@@ -367,6 +410,118 @@ describe('frontegg preset against the emulator', () => {
     );
     await flushWebhooks();
     expect(await authenticator.authenticate(bearer(jwt))).toMatchObject({ userId });
+  });
+
+  it('locks and unlocks with POST users/v1/{id}/lock|unlock, confirming at the tenant-free vendor-only read', async () => {
+    const userId = await createUser();
+    const personal = await userApiToken(userId);
+    const jwt = await exchange(personal);
+    await authenticator.authenticate(bearer(jwt));
+    await expectStatus(call('POST', `/identity/resources/users/v1/${userId}/lock`), 200);
+    await flushWebhooks();
+    expect((await refusal(bearer(jwt))).code).toBe('ERR_TOKEN_REVOKED');
+    // The strict emulator answers 400 to users/v1/{id} without frontegg-tenant-id: the unlock
+    // holds only because the preset confirms at vendor-only/users/v1/{id}.
+    const tenantScoped = await call('GET', `/identity/resources/users/v1/${userId}`);
+    expect(tenantScoped.status).toBe(400);
+    await expectStatus(call('POST', `/identity/resources/users/v1/${userId}/unlock`), 200);
+    await flushWebhooks();
+    expect(await authenticator.authenticate(bearer(jwt))).toMatchObject({ userId });
+  });
+
+  it('reads roles and permissions from the vendor API when the environment leaves them out of JWTs, and says so', async () => {
+    const key = `orders:read:${randomUUID()}`;
+    const [permission] = (await expectStatus(
+      call('POST', '/identity/resources/permissions/v1', { body: [{ key }] }),
+      201,
+    )) as { id: string }[];
+    const role = (await expectStatus(
+      call('POST', '/identity/resources/roles/v1', { body: { key: `reader-${randomUUID()}` } }),
+      201,
+    )) as { id: string; key: string };
+    await expectStatus(
+      call('PUT', `/identity/resources/roles/v1/${role.id}/permissions`, {
+        body: { permissionIds: [permission!.id] },
+      }),
+      200,
+    );
+    const withRole = (await expectStatus(
+      call('POST', '/identity/resources/tenants/api-tokens/v1', {
+        headers: { 'frontegg-tenant-id': tenantId },
+        body: { roleIds: [role.id] },
+      }),
+      201,
+    )) as { clientId: string; secret: string };
+    const decisions: DecisionEvent[] = [];
+    const listener = (event: unknown): void => void decisions.push(event as DecisionEvent);
+    subscribe(CHANNELS.decision, listener);
+    await configure({ addRolesToJwt: false, addPermissionsToJwt: false });
+    try {
+      const jwt = await exchange(withRole);
+      const claims = JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8'));
+      expect(claims.roles).toBeUndefined();
+      expect(claims.permissions).toBeUndefined();
+      for (const request of [bearer(jwt), basic(withRole)]) {
+        expect(await authenticator.authenticate(request)).toMatchObject({
+          clientId: withRole.clientId,
+          roles: [role.key],
+          permissions: [key],
+          grantsSource: 'idp',
+        });
+      }
+      expect(decisions.at(-1)).toMatchObject({ outcome: 'allow', grantsSource: 'idp' });
+    } finally {
+      unsubscribe(CHANNELS.decision, listener);
+      await configure({ addRolesToJwt: true, addPermissionsToJwt: true });
+    }
+    const inClaims = await authenticator.authenticate(bearer(await exchange(withRole)));
+    expect(inClaims).toMatchObject({
+      roles: [role.key],
+      permissions: [key],
+      grantsSource: 'token',
+    });
+  });
+
+  it('keeps a revocation for as long as the token lives, even past defaultTokenExpiration', async () => {
+    // A token issued under a 2-hour lifetime, then the environment's default lowered to 1 hour:
+    // as a JWT template or the prehook would make it, this token outlives defaultTokenExpiration.
+    await configure({ defaultTokenExpiration: 7200 });
+    const token = await tenantApiToken();
+    const jwt = await exchange(token);
+    await configure({ defaultTokenExpiration: 3600 });
+    let offsetMs = 0;
+    const shortFloor = createAuthenticator({
+      provider: frontegg({
+        baseUrl: emu.url,
+        appUrl: emu.appUrl,
+        clientId: emu.vendor.clientId,
+        apiKey: emu.vendor.secret,
+      }),
+      // The tombstone floor is what the IdP reports (1 h), not this minute.
+      revocation: { ttlMs: 60_000 },
+      cache: { ttlMs: CACHE_TTL_MS },
+      policy: { syncIntervalMs: 3_600_000 },
+      now: () => Date.now() + offsetMs,
+    });
+    try {
+      await shortFloor.ready();
+      // Verified offline although it lives longer than defaultTokenExpiration.
+      expect(await shortFloor.authenticate(bearer(jwt))).toMatchObject({
+        clientId: token.clientId,
+      });
+      await shortFloor.revoke({ clientId: token.clientId });
+      // Past the 1-hour floor, before the token's own exp: the revocation still holds.
+      offsetMs = 90 * 60_000;
+      expect(
+        await shortFloor.authenticate(bearer(jwt)).then(
+          () => 'accepted',
+          (error: unknown) => (isPortcullisError(error) ? error.code : String(error)),
+        ),
+      ).toBe('ERR_TOKEN_REVOKED');
+    } finally {
+      await shortFloor.close();
+      await configure({ defaultTokenExpiration: 86_400 });
+    }
   });
 
   it('rejects every token of a deleted tenant', async () => {
@@ -443,7 +598,7 @@ describe('frontegg preset against the emulator', () => {
     // Switched off at the IdP; the authenticator has not polled since.
     await expectStatus(
       call('POST', '/identity/resources/configurations/v1', { body: { apiTokensEnabled: false } }),
-      200,
+      201,
     );
     try {
       const refused = await refusal(basic(token));

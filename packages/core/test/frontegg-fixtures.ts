@@ -23,7 +23,7 @@ export interface FakeFrontegg {
   readonly apiTokens: Map<string, string[]>;
   /** Active access-token ids per kind. */
   readonly active: { tenants: string[]; users: string[] };
-  /** Users Frontegg knows (`GET /identity/resources/users/v1/{id}`), with their lock state. */
+  /** Users Frontegg knows (`GET /identity/resources/vendor-only/users/v1/{id}`), with their lock state. */
   readonly users: Map<string, { isLocked: boolean }>;
   /** Client id → secret accepted by the exchange, and the claims of the JWT it returns. */
   readonly clients: Map<string, { secret: string; claims: Record<string, unknown> }>;
@@ -128,7 +128,15 @@ export async function startFakeFrontegg(): Promise<FakeFrontegg> {
     const vendorToken = headers['x-access-token'];
     if (typeof vendorToken !== 'string' || !issuedVendorTokens.has(vendorToken)) return [401, {}];
     if (path === '/identity/resources/configurations/v1') return [200, fake.settings];
-    const user = /^\/identity\/resources\/users\/v1\/([^/]+)$/.exec(path);
+    // As Frontegg: the tenant-scoped user read requires frontegg-tenant-id; vendor-only does not.
+    if (
+      method === 'GET' &&
+      /^\/identity\/resources\/users\/v1\/[^/]+$/.test(path) &&
+      typeof headers['frontegg-tenant-id'] !== 'string'
+    ) {
+      return [400, { errors: ['frontegg-tenant-id header is required'] }];
+    }
+    const user = /^\/identity\/resources\/(?:vendor-only\/)?users\/v1\/([^/]+)$/.exec(path);
     if (method === 'GET' && user !== null) {
       const id = decodeURIComponent(user[1] ?? '');
       const known = fake.users.get(id);
@@ -177,10 +185,14 @@ async function sign(
   options: { expSec?: number | null; kid?: string } = {},
 ): Promise<string> {
   const nowSec = Math.floor(Date.now() / 1000);
-  const jwt = new SignJWT(claims)
+  // Frontegg's API-token JWTs carry roles and permissions by default (addRolesToJwt and
+  // addPermissionsToJwt): a test that wants them absent passes `undefined` explicitly.
+  const apiToken = claims['type'] === 'tenantApiToken' || claims['type'] === 'userApiToken';
+  const defaults = apiToken ? { roles: [], permissions: [] } : {};
+  const jwt = new SignJWT(JSON.parse(JSON.stringify({ ...defaults, ...claims })))
     .setProtectedHeader({ alg: 'RS256', kid: options.kid ?? 'k1' })
     .setIssuer(issuer)
-    .setAudience('workspace-1')
+    .setAudience('vendor-id')
     .setIssuedAt(nowSec);
   if (options.expSec !== null) jwt.setExpirationTime(nowSec + (options.expSec ?? 600));
   return jwt.sign(key);

@@ -32,9 +32,9 @@ afterEach(() => {
 function setup(extra: Partial<FronteggProviderOptions> = {}, now?: () => number) {
   const provider = frontegg({
     baseUrl: fake.url,
+    appUrl: fake.url,
     clientId: 'vendor-id',
     apiKey: 'vendor-key',
-    audience: 'workspace-1',
     ...extra,
   });
   const actions = recordingActions();
@@ -61,8 +61,15 @@ async function failure(promise: Promise<unknown>): Promise<PortcullisError> {
 
 describe('frontegg options', () => {
   it('names each bad option', () => {
-    const base = { baseUrl: 'https://api.frontegg.com', clientId: 'id', apiKey: 'key' };
+    const base = {
+      baseUrl: 'https://api.frontegg.com',
+      appUrl: 'https://app-xyz.frontegg.com',
+      clientId: 'id',
+      apiKey: 'key',
+    };
     const bad: [Partial<FronteggProviderOptions>, string][] = [
+      [{ appUrl: undefined as unknown as string }, 'frontegg.appUrl'],
+      [{ enforceStrategy: 'yes' as unknown as boolean }, 'frontegg.enforceStrategy'],
       [{ baseUrl: 'ftp://api.frontegg.com' }, 'frontegg.baseUrl'],
       [{ baseUrl: 'not a url' }, 'frontegg.baseUrl'],
       [{ appUrl: 'https://app.example.com/?x=1' }, 'frontegg.appUrl'],
@@ -90,13 +97,42 @@ describe('frontegg options', () => {
     }
   });
 
-  it('warns at start when no audience is configured, and not otherwise', () => {
-    const without = setup({ audience: undefined });
-    expect(
-      without.logger.lines.some((l) => l.level === 'warn' && l.msg?.includes('audience')),
-    ).toBe(true);
-    const withAudience = setup();
-    expect(withAudience.logger.lines.some((l) => l.level === 'warn')).toBe(false);
+  it('refuses a vendor API host as the app URL, naming both settings', () => {
+    for (const host of ['api.frontegg.com', 'api.eu.frontegg.com', 'API.us.frontegg.com']) {
+      let caught: unknown;
+      try {
+        frontegg({
+          baseUrl: `https://${host}`,
+          appUrl: `https://${host}`,
+          clientId: 'id',
+          apiKey: 'key',
+        });
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught, host).toBeInstanceOf(PortcullisError);
+      expect((caught as PortcullisError).code).toBe('ERR_INVALID_OPTION');
+      expect((caught as PortcullisError).message).toContain('frontegg.appUrl');
+      expect((caught as PortcullisError).message).toContain('frontegg.baseUrl');
+    }
+    // An app domain on frontegg.com, and a custom domain, are fine.
+    for (const appUrl of ['https://app-xyz.frontegg.com', 'https://auth.example.com']) {
+      expect(() =>
+        frontegg({ baseUrl: 'https://api.frontegg.com', appUrl, clientId: 'id', apiKey: 'key' }),
+      ).not.toThrow();
+    }
+  });
+
+  it('expects the vendor client ID as aud by default, and any of a configured list', async () => {
+    const token = await fake.sign({ sub: 'c', type: 'tenantApiToken' });
+    const { provider } = setup();
+    expect((await verify(provider, { form: 'bearer', token })).principal.subject).toBe('c');
+    const byList = setup({ audience: ['app-id-1', 'vendor-id'] }).provider;
+    expect((await verify(byList, { form: 'bearer', token })).principal.subject).toBe('c');
+    const otherAud = setup({ audience: ['app-id-1'] }).provider;
+    expect((await failure(verify(otherAud, { form: 'bearer', token }))).code).toBe(
+      'ERR_TOKEN_CLAIM_INVALID',
+    );
   });
 });
 
@@ -211,9 +247,9 @@ describe('frontegg client credentials', () => {
     expect((await failure(verify(provider, { form: 'bearer', token: wrongAud }))).code).toBe(
       'ERR_TOKEN_ALG_NOT_ALLOWED',
     );
-    const otherWorkspace = setup({ audience: 'workspace-2' }).provider;
+    const otherAudience = setup({ audience: 'another-client-id' }).provider;
     const token = await fake.sign({ sub: 'c', type: 'tenantApiToken' });
-    expect((await failure(verify(otherWorkspace, { form: 'bearer', token }))).code).toBe(
+    expect((await failure(verify(otherAudience, { form: 'bearer', token }))).code).toBe(
       'ERR_TOKEN_CLAIM_INVALID',
     );
     const otherIssuer = setup({ issuer: 'https://elsewhere.example' }).provider;
@@ -321,8 +357,26 @@ describe('frontegg access tokens', () => {
 });
 
 describe('frontegg M2M settings and the vendor token', () => {
-  it('maps the configurations route to a policy observation', async () => {
+  it('maps the configurations route to a policy observation: both kinds whatever the strategy', async () => {
     const { provider } = setup();
+    fake.settings = {
+      ...fake.settings,
+      machineToMachineAuthStrategy: 'AccessToken',
+      defaultTokenExpiration: 7200,
+    };
+    expect(await provider.readPolicy!(signal())).toEqual({
+      enabled: true,
+      acceptedCredentials: ['client_credentials', 'access_token'],
+      maxTokenLifetimeSec: 7200,
+    });
+    fake.settings = { ...fake.settings, machineToMachineAuthStrategy: 'ClientCredentials' };
+    expect(await provider.readPolicy!(signal())).toMatchObject({
+      acceptedCredentials: ['client_credentials', 'access_token'],
+    });
+  });
+
+  it('with enforceStrategy, the strategy names the one accepted kind', async () => {
+    const { provider } = setup({ enforceStrategy: true });
     fake.settings = {
       ...fake.settings,
       machineToMachineAuthStrategy: 'AccessToken',

@@ -1,4 +1,4 @@
-import { SignJWT } from 'jose';
+import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { frontegg } from '../src/providers/frontegg/provider.js';
 import type { FronteggProviderOptions } from '../src/providers/frontegg/options.js';
@@ -29,21 +29,23 @@ function receiverFor(
   fake: FakeFrontegg,
   cached: Record<string, string[]> = {},
   extra: Partial<FronteggProviderOptions> = {},
+  now?: () => number,
 ) {
   const provider = frontegg({
     baseUrl: fake.url,
+    appUrl: fake.url,
     clientId: 'vendor-id',
     apiKey: 'vendor-key',
-    audience: 'workspace-1',
     webhookSecrets: [SECRET, OLD_SECRET],
     ...extra,
   });
   const actions = recordingActions(cached);
   const logger = recordingLogger();
-  provider.init?.(testContext(actions, logger));
+  const context = testContext(actions, logger, now);
+  provider.init?.(context);
   const receivers = provider.createWebhookReceivers?.(actions) ?? {};
   const receiver = receivers['frontegg'] as WebhookReceiver;
-  return { provider, receiver, actions, logger };
+  return { provider, receiver, actions, logger, context };
 }
 
 const deletedToken = JSON.stringify({
@@ -82,7 +84,7 @@ describe('frontegg webhook receiver: x-webhook-secret', () => {
     expect(actions.calls).toHaveLength(1);
   });
 
-  it('refuses a wrong secret, a missing header and another HMAC algorithm', async () => {
+  it('refuses a wrong secret and a missing header', async () => {
     const { receiver, actions } = receiverFor(fake);
     const wrong = await receiver.handle({
       headers: { 'x-webhook-secret': await signature('someone-else-0123456789abcdef') },
@@ -93,11 +95,40 @@ describe('frontegg webhook receiver: x-webhook-secret', () => {
     const missing = await receiver.handle({ headers: {}, body: deletedToken });
     expect(missing.status).toBe(401);
     expect(missing.body.code).toBe('ERR_WEBHOOK_SIGNATURE_INVALID');
-    const hs512 = await receiver.handle({
-      headers: { 'x-webhook-secret': await signature(SECRET, {}, 'HS512') },
-      body: deletedToken,
-    });
-    expect(hs512.status).toBe(401);
+    expect(actions.calls).toEqual([]);
+  });
+
+  it('accepts HS256, HS384 and HS512 signatures (Frontegg documents only "jwt.verify")', async () => {
+    for (const alg of ['HS256', 'HS384', 'HS512']) {
+      const { receiver, actions } = receiverFor(fake);
+      const answer = await receiver.handle({
+        headers: { 'x-webhook-secret': await signature(SECRET, undefined, alg) },
+        body: deletedToken,
+      });
+      expect(answer.status, alg).toBe(200);
+      expect(actions.calls, alg).toHaveLength(1);
+    }
+  });
+
+  it('refuses alg none and asymmetric signatures, whatever the claims', async () => {
+    const { receiver, actions } = receiverFor(fake);
+    const iat = Math.floor(Date.now() / 1000);
+    const part = (value: unknown): string =>
+      Buffer.from(JSON.stringify(value)).toString('base64url');
+    const none = `${part({ alg: 'none', typ: 'JWT' })}.${part({ iat })}.`;
+    const { privateKey } = await generateKeyPair('RS256');
+    const rs256 = await new SignJWT({})
+      .setProtectedHeader({ alg: 'RS256' })
+      .setIssuedAt(iat)
+      .sign(privateKey);
+    for (const header of [none, rs256]) {
+      const answer = await receiver.handle({
+        headers: { 'x-webhook-secret': header },
+        body: deletedToken,
+      });
+      expect(answer.status).toBe(401);
+      expect(answer.body.code).toBe('ERR_WEBHOOK_SIGNATURE_INVALID');
+    }
     expect(actions.calls).toEqual([]);
   });
 
@@ -273,9 +304,11 @@ describe('frontegg webhook receiver: event keys', () => {
     expect(unknownUser.actions.calls).toEqual([
       { action: 'invalidate', selector: { userId: 'u-nobody' } },
     ]);
-    expect(fake.requests.some((r) => r.path === '/identity/resources/users/v1/u-nobody')).toBe(
-      true,
+    // The tenant-free vendor-only read (users/v1/{id} would need frontegg-tenant-id).
+    expect(fake.requests.map((r) => r.path)).toContain(
+      '/identity/resources/vendor-only/users/v1/u-nobody',
     );
+    expect(fake.requests.map((r) => r.path)).not.toContain('/identity/resources/users/v1/u-nobody');
   });
 
   it('answers 202 for Frontegg keys that do not concern M2M and for unknown keys', async () => {
@@ -322,6 +355,42 @@ describe('frontegg webhook receiver: event keys', () => {
         (line) => line.level === 'warn' && line.msg?.includes('named no client id'),
       ),
     ).toBe(true);
+  });
+
+  it('watches a tenant after an unnamed deletion until the longest exp seen, past defaultTokenExpiration', async () => {
+    const clock = { now: Date.now() };
+    const { provider, receiver, context } = receiverFor(
+      fake,
+      {},
+      { deletionWatchTtlMs: 1_000 },
+      () => clock.now,
+    );
+    // A JWT that lives 48 h (a template or the prehook can extend it past the default).
+    const token = await fake.sign(
+      { sub: 'long-lived', type: 'tenantApiToken', tenantId: 't-long' },
+      { expSec: 48 * 3600 },
+    );
+    const signal = AbortSignal.timeout(5000);
+    await provider.verify({ form: 'bearer', token }, { signal });
+    // Tombstones must outlive it too: the lifetime is reported as the policy floor.
+    expect(context.observed).toContainEqual({ maxTokenLifetimeSec: 48 * 3600 });
+    fake.apiTokens.set('t-long', []);
+    const answer = await receiver.handle({
+      headers: { 'x-webhook-secret': await signature(SECRET) },
+      body: JSON.stringify({
+        eventKey: 'frontegg.tenantApiToken.deleted',
+        eventContext: { tenantId: 't-long' },
+      }),
+    });
+    expect(answer.status).toBe(200);
+    // Two hours on: long past deletionWatchTtlMs and defaultTokenExpiration-less settings, before
+    // the token's exp. The tenant is still watched and the unlisted token refused.
+    clock.now += 2 * 3600 * 1000;
+    const refused = await provider.verify({ form: 'bearer', token }, { signal }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect((refused as { code?: string } | undefined)?.code).toBe('ERR_TOKEN_REVOKED');
   });
 
   it('answers 503 when the IdP list cannot be read, so Frontegg retries', async () => {

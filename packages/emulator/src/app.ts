@@ -11,8 +11,15 @@ export interface EmulatorApp {
   readonly webhooks: WebhookDispatcher;
   /** Epoch milliseconds. */
   readonly now: () => number;
-  /** `http://host:port`, known once listening: the `iss` of every token. */
+  /** The app origin `http://host:port`, known once listening: the `iss` of every token. */
   url(): string;
+  /**
+   * Frontegg's strictness (default): required headers answer 400 when missing. `false` is the
+   * `--lenient` mode kept for old scripts.
+   */
+  readonly strict: boolean;
+  /** Lifetime of a vendor token, seconds (Frontegg: 1800). */
+  readonly vendorTokenTtlSec: number;
   /** Default grace (ms) a rotated key stays published. */
   readonly keyGraceMs: number;
   readonly log: (line: string) => void;

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { EmulatorApp } from './app.js';
 import { badRequest, forbidden, notFound, unauthorized } from './http/errors.js';
 import { optionalHeader } from './http/validate.js';
-import { rolesAndPermissions } from './state.js';
+import { audienceOf, rolesAndPermissions } from './state.js';
 import type { OwnerKind, User } from './state.js';
 
 export type Caller =
@@ -33,7 +33,7 @@ export async function authenticate(
 ): Promise<Caller> {
   const token = bearerOf(headers);
   if (token === undefined) throw unauthorized('Missing access token');
-  const claims = await app.keys.verify(token, app.url(), app.state.workspaceId);
+  const claims = await app.keys.verify(token, app.url(), audienceOf(app.state));
   if (claims?.['type'] === 'vendor') return { kind: 'vendor' };
   if (claims?.['type'] === 'userToken' && typeof claims.sub === 'string') {
     const user = app.state.users[claims.sub];
@@ -58,11 +58,21 @@ export function securePermission(action: TokenAction, kind: OwnerKind): string {
   return `fe.secure.${action}.${kind}ApiTokens`;
 }
 
-/** Throws 403 unless the caller is the vendor or holds the permission. */
+/** True when the set grants `key` itself or through a wildcard (`fe.secure.*`, `fe.secure.read.*`). */
+export function grants(permissions: ReadonlySet<string>, key: string): boolean {
+  if (permissions.has(key)) return true;
+  const parts = key.split('.');
+  for (let length = parts.length - 1; length >= 1; length--) {
+    if (permissions.has(`${parts.slice(0, length).join('.')}.*`)) return true;
+  }
+  return false;
+}
+
+/** Throws 403 unless the caller is the vendor or holds the permission (wildcards honoured). */
 export function requirePermission(caller: Caller, action: TokenAction, kind: OwnerKind): void {
   if (caller.kind === 'vendor') return;
   const permission = securePermission(action, kind);
-  if (!caller.permissions.has(permission)) {
+  if (!grants(caller.permissions, permission)) {
     throw forbidden(`Missing permission ${permission}`);
   }
 }

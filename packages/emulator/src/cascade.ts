@@ -48,17 +48,25 @@ export function removeUserFromTenant(app: EmulatorApp, user: User, tenantId: str
   });
 }
 
-/** Deletes a tenant, every token in it and every membership in it (users themselves remain). */
+/**
+ * Deletes a tenant with every token in it and its users (Frontegg: "removes the tenant and all
+ * users of that tenant"), their personal tokens going with them. A user who also belongs to
+ * another tenant is removed from this one only.
+ */
 export function deleteTenant(app: EmulatorApp, tenantId: string): void {
   const tenant = app.state.tenants[tenantId];
   if (!tenant) return;
+  for (const user of Object.values(app.state.users)) {
+    if (!user.tenants[tenantId]) continue;
+    if (Object.keys(user.tenants).length === 1) deleteUser(app, user);
+    else removeUserFromTenant(app, user, tenantId);
+  }
   for (const [clientId, token] of Object.entries(app.state.apiTokens)) {
     if (token.tenantId === tenantId) deleteApiTokenRecord(app, clientId);
   }
   for (const [id, token] of Object.entries(app.state.accessTokens)) {
     if (token.tenantId === tenantId) delete app.state.accessTokens[id];
   }
-  for (const user of Object.values(app.state.users)) delete user.tenants[tenantId];
   delete app.state.tenants[tenantId];
   app.webhooks.emitFrontegg('frontegg.tenant.deleted', {
     eventContext: { tenantId },

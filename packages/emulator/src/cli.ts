@@ -11,15 +11,22 @@ A local Frontegg-compatible and OAuth 2.0 authority. DEVELOPMENT AND TESTS ONLY.
 
 Options:
   --port <n>               TCP port (default 4000; 0 picks a free port)
+  --app-port <n>           serve the app domain (JWKS, API-token exchange, token iss) on this
+                           second port, as Frontegg does on its own host; --port then serves
+                           the vendor API only (0 picks a free port; default: one origin)
   --host <addr>            bind address (default 127.0.0.1)
   --seed <file>            JSON seed applied when the state is fresh
   --state <file>           JSON state file kept across restarts (holds keys and secrets)
   --vendor-client-id <id>  vendor client id (env PORTCULLIS_EMULATOR_VENDOR_CLIENT_ID)
   --vendor-secret <s>      vendor secret (env PORTCULLIS_EMULATOR_VENDOR_SECRET)
-  --workspace-id <id>      the "aud" of every token
+  --app-id <id>            the environment's app ID, used as the "aud" of every token
+                           (default: the vendor client ID)
+  --webhook-alg <alg>      HS256 (default), HS384 or HS512 for the x-webhook-secret JWT
+  --lenient                accept calls without the headers Frontegg requires
+                           (frontegg-tenant-id, frontegg-user-id): for old scripts only
   --help                   show this help
 
-The first line on stdout is the base URL.`;
+The first line on stdout is the base URL (the vendor API).`;
 
 function fail(message: string): never {
   process.stderr.write(`portcullis-emulator: ${message}\n\n${USAGE}\n`);
@@ -37,7 +44,10 @@ async function main(): Promise<void> {
         state: { type: 'string' },
         'vendor-client-id': { type: 'string' },
         'vendor-secret': { type: 'string' },
-        'workspace-id': { type: 'string' },
+        'app-port': { type: 'string' },
+        'app-id': { type: 'string' },
+        'webhook-alg': { type: 'string' },
+        lenient: { type: 'boolean' },
         help: { type: 'boolean' },
       },
       strict: true,
@@ -51,6 +61,14 @@ async function main(): Promise<void> {
   }
   const port = Number(values.port ?? '4000');
   if (!Number.isInteger(port) || port < 0 || port > 65_535) fail('--port must be 0-65535');
+  const appPort = values['app-port'] === undefined ? undefined : Number(values['app-port']);
+  if (appPort !== undefined && (!Number.isInteger(appPort) || appPort < 0 || appPort > 65_535)) {
+    fail('--app-port must be 0-65535');
+  }
+  const webhookAlg = values['webhook-alg'];
+  if (webhookAlg !== undefined && !['HS256', 'HS384', 'HS512'].includes(webhookAlg)) {
+    fail('--webhook-alg must be HS256, HS384 or HS512');
+  }
 
   let seed: SeedFile | undefined;
   if (values.seed !== undefined) {
@@ -71,7 +89,12 @@ async function main(): Promise<void> {
     ...(values.state === undefined ? {} : { statePath: values.state }),
     ...(vendorClientId ? { vendorClientId } : {}),
     ...(vendorSecret ? { vendorSecret } : {}),
-    ...(values['workspace-id'] === undefined ? {} : { workspaceId: values['workspace-id'] }),
+    ...(values['app-id'] === undefined ? {} : { appId: values['app-id'] }),
+    ...(appPort === undefined ? {} : { appPort }),
+    ...(webhookAlg === undefined
+      ? {}
+      : { webhookAlg: webhookAlg as EmulatorOptions['webhookAlg'] }),
+    ...(values.lenient === true ? { lenient: true } : {}),
   };
 
   const emulator = await startEmulator(options);
@@ -80,7 +103,8 @@ async function main(): Promise<void> {
       emulator.url,
       `vendor client id: ${emulator.vendor.clientId}`,
       `vendor secret:    ${emulator.vendor.secret}`,
-      `workspace id:     ${emulator.workspaceId}`,
+      `audience (aud):   ${emulator.audience}${emulator.appId === undefined ? ' (the vendor client id)' : ' (the app id)'}`,
+      `app url:          ${emulator.appUrl}`,
       `console:          ${emulator.url}/console`,
       '',
       'Try:',

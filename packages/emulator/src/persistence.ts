@@ -14,6 +14,10 @@ export function loadState(path: string): StateData | undefined {
   if (data?.version !== 1 || !Array.isArray(data.keys)) {
     throw new TypeError(`statePath ${path} is not a portcullis-emulator state file`);
   }
+  // Files written before the audience became the vendor client ID (or the app ID).
+  delete (data as unknown as Record<string, unknown>)['workspaceId'];
+  data.configuration.addRolesToJwt ??= true;
+  data.configuration.addPermissionsToJwt ??= true;
   return data;
 }
 

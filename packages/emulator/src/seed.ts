@@ -7,8 +7,14 @@ import { hashSecret, newId } from './secrets.js';
  */
 export interface SeedFile {
   vendor?: { clientId?: string; secret?: string };
-  workspaceId?: string;
-  configuration?: Partial<Pick<Configuration, 'apiTokensEnabled' | 'defaultTokenExpiration'>> & {
+  /** The environment's app ID, used as `aud` instead of the vendor client ID. */
+  appId?: string;
+  configuration?: Partial<
+    Pick<
+      Configuration,
+      'apiTokensEnabled' | 'defaultTokenExpiration' | 'addRolesToJwt' | 'addPermissionsToJwt'
+    >
+  > & {
     machineToMachineAuthStrategy?: M2MStrategy;
   };
   permissions?: Array<{ key: string; name?: string; description?: string }>;

@@ -10,6 +10,10 @@ export interface Configuration {
   defaultTokenExpiration: number;
   /** Refresh-token lifetime in seconds. */
   defaultRefreshTokenExpiration: number;
+  /** Put `roles` in the JWTs of API tokens and user tokens (Frontegg default true). */
+  addRolesToJwt: boolean;
+  /** Put `permissions` in the JWTs of API tokens and user tokens (Frontegg default true). */
+  addPermissionsToJwt: boolean;
 }
 
 export interface Tenant {
@@ -114,7 +118,8 @@ export interface SigningKeyRecord {
 export interface StateData {
   version: 1;
   vendor: { clientId: string; secret: string };
-  workspaceId: string;
+  /** The environment's app ID; when set it is the `aud` of every token instead of the vendor client ID. */
+  appId?: string;
   configuration: Configuration;
   keys: SigningKeyRecord[];
   tenants: Record<string, Tenant>;
@@ -164,6 +169,14 @@ export function rolesAndPermissions(
     if (permission) permissionSet.add(permission.key);
   }
   return { roles, permissions: [...permissionSet] };
+}
+
+/**
+ * The `aud` of every token: Frontegg documents it as the environment's client ID or its app ID
+ * (frontegg-api-facts.md "Audience").
+ */
+export function audienceOf(state: StateData): string {
+  return state.appId ?? state.vendor.clientId;
 }
 
 export function isExpired(expires: string | undefined, nowMs: number): boolean {

@@ -3,17 +3,17 @@ import type { JWTPayload } from 'jose';
 import { nowSec } from './app.js';
 import type { EmulatorApp } from './app.js';
 import { lookupHash, newOpaqueToken } from './secrets.js';
-import { MAX_REFRESH_TOKENS_PER_API_TOKEN, rolesAndPermissions } from './state.js';
+import { MAX_REFRESH_TOKENS_PER_API_TOKEN, audienceOf, rolesAndPermissions } from './state.js';
 import type { AccessToken, ApiToken, User } from './state.js';
 
-/** Vendor (environment) token lifetime, seconds. */
-export const VENDOR_TOKEN_TTL_SEC = 3600;
+/** Default vendor (environment) token lifetime, seconds: what Frontegg's one recorded answer lived. */
+export const VENDOR_TOKEN_TTL_SEC = 1800;
 
 function baseClaims(app: EmulatorApp, lifetimeSec: number | undefined): JWTPayload {
   const iat = nowSec(app);
   return {
     iss: app.url(),
-    aud: app.state.workspaceId,
+    aud: audienceOf(app.state),
     iat,
     ...(lifetimeSec === undefined ? {} : { exp: iat + lifetimeSec }),
     jti: randomUUID(),
@@ -22,10 +22,10 @@ function baseClaims(app: EmulatorApp, lifetimeSec: number | undefined): JWTPaylo
 
 export async function issueVendorToken(app: EmulatorApp): Promise<string> {
   return app.keys.sign({
-    ...baseClaims(app, VENDOR_TOKEN_TTL_SEC),
+    ...baseClaims(app, app.vendorTokenTtlSec),
     sub: app.state.vendor.clientId,
     type: 'vendor',
-    vendorId: app.state.workspaceId,
+    vendorId: app.state.vendor.clientId,
     scopes: [],
   });
 }
@@ -38,19 +38,33 @@ export async function issueUserToken(
 ): Promise<string> {
   const granted = rolesAndPermissions(app.state, user.tenants[tenantId] ?? []);
   return app.keys.sign({
+    ...jwtGrants(app, granted),
     ...baseClaims(app, app.state.configuration.defaultTokenExpiration),
     sub: user.id,
     type: 'userToken',
     tenantId,
     tenantIds: Object.keys(user.tenants),
-    roles: granted.roles,
-    permissions: granted.permissions,
     metadata: user.metadata,
     name: user.name,
     email: user.email,
     email_verified: true,
     sid: randomUUID(),
   });
+}
+
+/**
+ * The `roles` / `permissions` claims, each only while the vendor configuration adds it to JWTs
+ * (`addRolesToJwt`, `addPermissionsToJwt`; frontegg-api-facts.md "API tokens").
+ */
+function jwtGrants(
+  app: EmulatorApp,
+  grants: { roles: string[]; permissions: string[] },
+): { roles?: string[]; permissions?: string[] } {
+  const { addRolesToJwt, addPermissionsToJwt } = app.state.configuration;
+  return {
+    ...(addRolesToJwt ? { roles: grants.roles } : {}),
+    ...(addPermissionsToJwt ? { permissions: grants.permissions } : {}),
+  };
 }
 
 /** The roles/permissions an API token grants now (personal tokens without roles inherit the user's). */
@@ -84,8 +98,7 @@ export async function issueApiTokenJwt(
     sub: token.clientId,
     type: token.kind === 'tenant' ? 'tenantApiToken' : 'userApiToken',
     tenantId: token.tenantId,
-    roles: grants.roles,
-    permissions: grants.permissions,
+    ...jwtGrants(app, grants),
     metadata: token.metadata,
   };
   if (token.createdByUserId !== undefined) claims['createdByUserId'] = token.createdByUserId;

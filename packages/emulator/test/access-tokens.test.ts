@@ -14,7 +14,7 @@ describe('access tokens and the vendor-only routes', () => {
   let h: Harness;
   let nowMs = Date.now();
   beforeAll(async () => {
-    h = await startHarness({ workspaceId: 'ws-at', now: () => nowMs });
+    h = await startHarness({ vendorClientId: 'ws-at', now: () => nowMs });
     await setConfiguration(h, { machineToMachineAuthStrategy: 'AccessToken' });
   });
   afterAll(() => h.emu.close());

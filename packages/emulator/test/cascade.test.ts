@@ -67,9 +67,15 @@ describe('deletion cascades', () => {
     expect(await login(h, user)).toBeTypeOf('string');
   });
 
-  it('deleting a tenant deletes its tokens (both kinds) and memberships', async () => {
+  it('deleting a tenant deletes its tokens (both kinds) and its users', async () => {
     const tenantId = await createTenant(h);
+    const otherTenantId = await createTenant(h);
     const user = await createUser(h, tenantId);
+    const sharedUser = await createUser(h, tenantId);
+    const joined = await h.vendor('POST', `/identity/resources/users/v1/${sharedUser.id}/tenant`, {
+      body: { tenantId: otherTenantId },
+    });
+    expect(joined.status).toBe(201);
     const tenantToken = await createTenantApiToken(h, tenantId);
     const personal = await personalToken(tenantId, user.id);
     await setConfiguration(h, { machineToMachineAuthStrategy: 'AccessToken' });
@@ -88,7 +94,17 @@ describe('deletion cascades', () => {
       `/identity/resources/vendor-only/tenants/access-tokens/v1/${access.body.id}`,
     );
     expect(entity.status).toBe(404);
+    // Frontegg: "removes the tenant and all users of that tenant".
+    const gone = await h.vendor('GET', `/identity/resources/vendor-only/users/v1/${user.id}`);
+    expect(gone.status).toBe(404);
     const login = await h.call('POST', '/identity/resources/auth/v1/user', { body: user });
-    expect(login.status).toBe(403);
+    expect(login.status).toBe(401);
+    // A user of another tenant too only leaves this one.
+    const shared = await h.vendor(
+      'GET',
+      `/identity/resources/vendor-only/users/v1/${sharedUser.id}`,
+    );
+    expect(shared.status).toBe(200);
+    expect(shared.body.tenantIds).toEqual([otherTenantId]);
   });
 });

@@ -36,7 +36,7 @@ describe('portcullis-emulator CLI (built dist)', () => {
   });
 
   it('prints the URL first, then credentials; serves; warns on stderr; exits cleanly on SIGTERM', async () => {
-    child = spawn(process.execPath, [cli, '--port', '0', '--workspace-id', 'cli-ws'], {
+    child = spawn(process.execPath, [cli, '--port', '0', '--app-id', 'cli-app'], {
       env: {
         ...process.env,
         PORTCULLIS_EMULATOR_VENDOR_CLIENT_ID: 'env-client',
@@ -50,7 +50,7 @@ describe('portcullis-emulator CLI (built dist)', () => {
     expect(lines[0]).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(lines[1]).toContain('env-client');
     expect(lines[2]).toContain('env-secret');
-    expect(lines[3]).toContain('cli-ws');
+    expect(lines[3]).toContain('cli-app');
     expect(stderr).toContain('DEVELOPMENT ONLY');
 
     const auth = await fetch(`${lines[0]}/auth/vendor`, {

@@ -46,7 +46,7 @@ describe('server basics', () => {
 
   it('validates options naming the option', async () => {
     await expect(startEmulator({ port: -1 })).rejects.toThrow(/options\.port/);
-    await expect(startEmulator({ workspaceId: '' })).rejects.toThrow(/options\.workspaceId/);
+    await expect(startEmulator({ appId: '' })).rejects.toThrow(/options\.appId/);
   });
 });
 
@@ -56,7 +56,7 @@ describe('vendor auth and configurations', () => {
     h = await startHarness({
       vendorClientId: 'vendor-a',
       vendorSecret: 's3cret',
-      workspaceId: 'ws-1',
+      appId: 'ws-1',
     });
   });
   afterAll(() => h.emu.close());
@@ -103,7 +103,7 @@ describe('vendor auth and configurations', () => {
     const other = await startHarness({
       vendorClientId: 'vendor-a',
       vendorSecret: 's3cret',
-      workspaceId: 'ws-1',
+      appId: 'ws-1',
     });
     try {
       expect((await h.call('GET', path, { token: other.vendorToken })).status).toBe(401);
@@ -132,12 +132,14 @@ describe('vendor auth and configurations', () => {
   it('updates the settings and validates every field', async () => {
     const path = '/identity/resources/configurations/v1';
     const updated = await h.vendor('POST', path, { body: { defaultTokenExpiration: 600 } });
-    expect(updated.status).toBe(200);
+    expect(updated.status).toBe(201);
     expect(updated.body.defaultTokenExpiration).toBe(600);
     for (const body of [
       { apiTokensEnabled: 'yes' },
       { machineToMachineAuthStrategy: 'Magic' },
       { jwtAlgorithm: 'HS256' },
+      { addRolesToJwt: 'no' },
+      { addPermissionsToJwt: 1 },
       { defaultTokenExpiration: 1.5 },
     ]) {
       const answer = await h.vendor('POST', path, { body });

@@ -18,7 +18,7 @@ describe('@frontegg/client against the emulator', () => {
   let userId: string;
 
   beforeAll(async () => {
-    h = await startHarness({ workspaceId: 'ws-sdk' });
+    h = await startHarness({ vendorClientId: 'ws-sdk' });
     // The SDK reads its URLs when first loaded: set them before the dynamic import.
     process.env['FRONTEGG_API_GATEWAY_URL'] = `${h.emu.url}/`;
     process.env['FRONTEGG_AUTHENTICATOR_NUMBER_OF_TRIES'] = '1';

@@ -168,7 +168,7 @@ export async function exchange(
 
 export async function setConfiguration(h: Harness, body: Record<string, unknown>): Promise<void> {
   const answer = await h.vendor('POST', '/identity/resources/configurations/v1', { body });
-  if (answer.status !== 200)
+  if (answer.status !== 201)
     throw new Error(`config: ${answer.status} ${JSON.stringify(answer.body)}`);
 }
 

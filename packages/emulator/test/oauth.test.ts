@@ -17,7 +17,7 @@ describe('generic OAuth 2.0 over the same API tokens', () => {
   let credentials: { clientId: string; secret: string };
   let tenantId: string;
   beforeAll(async () => {
-    h = await startHarness({ workspaceId: 'ws-oauth' });
+    h = await startHarness({ vendorClientId: 'ws-oauth' });
     tenantId = await createTenant(h);
     const roleId = await createRole(h, 'oauth-role', ['invoices.read', 'invoices.write']);
     credentials = await createTenantApiToken(h, tenantId, { roleIds: [roleId] });

@@ -19,7 +19,7 @@ describe('state file and seed', () => {
     });
     const jwksBefore = (await first.call('GET', '/.well-known/jwks.json')).body;
     const vendor = first.emu.vendor;
-    const workspaceId = first.emu.workspaceId;
+    const audience = first.emu.audience;
     await first.emu.close();
 
     const saved = readFileSync(statePath, 'utf8');
@@ -30,7 +30,7 @@ describe('state file and seed', () => {
     const second = await startHarness({ statePath });
     try {
       expect(second.emu.vendor).toEqual(vendor);
-      expect(second.emu.workspaceId).toBe(workspaceId);
+      expect(second.emu.audience).toBe(audience);
       expect((await second.call('GET', '/.well-known/jwks.json')).body).toEqual(jwksBefore);
       const answer = await exchange(second, credentials);
       expect(answer.status).toBe(200);
@@ -45,7 +45,7 @@ describe('state file and seed', () => {
       logger: () => {},
       seed: {
         vendor: { clientId: 'seed-vendor', secret: 'seed-secret' },
-        workspaceId: 'seed-ws',
+        appId: 'seed-app',
         permissions: [{ key: 'orders.read' }],
         roles: [{ key: 'reader', permissionKeys: ['orders.read'] }],
         tenants: [{ tenantId: 'acme', name: 'Acme' }],
@@ -76,7 +76,7 @@ describe('state file and seed', () => {
     });
     try {
       expect(emu.vendor).toEqual({ clientId: 'seed-vendor', secret: 'seed-secret' });
-      expect(emu.workspaceId).toBe('seed-ws');
+      expect(emu.audience).toBe('seed-app');
       const answer = await call(emu.url, 'POST', '/identity/resources/auth/v1/api-token', {
         body: { clientId: 'fixed-client', secret: 'fixed-secret' },
       });

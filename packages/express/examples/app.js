@@ -11,10 +11,14 @@
  * Run it against the local emulator (see README "Try it against the emulator"):
  *
  *   npx tsc -b packages/core packages/express packages/emulator
- *   node packages/emulator/dist/cli.js          # prints its URL, vendor credentials and workspace id
- *   FRONTEGG_BASE_URL=http://127.0.0.1:4010 FRONTEGG_CLIENT_ID=... FRONTEGG_API_KEY=... \
- *   FRONTEGG_AUDIENCE=<workspace id> FRONTEGG_WEBHOOK_SECRET=<hook secret> \
+ *   node packages/emulator/dist/cli.js          # prints its URL and vendor credentials
+ *   FRONTEGG_BASE_URL=http://127.0.0.1:4000 FRONTEGG_APP_URL=http://127.0.0.1:4000 \
+ *   FRONTEGG_CLIENT_ID=... FRONTEGG_API_KEY=... FRONTEGG_WEBHOOK_SECRET=<hook secret> \
  *   node packages/express/examples/app.js
+ *
+ * Against real Frontegg: FRONTEGG_BASE_URL=https://api.frontegg.com (or your region's),
+ * FRONTEGG_APP_URL=your environment's app domain; the expected `aud` is FRONTEGG_CLIENT_ID
+ * unless FRONTEGG_AUDIENCE names another (e.g. your app ID).
  */
 import { pathToFileURL } from 'node:url';
 import express from 'express';
@@ -105,9 +109,10 @@ async function main() {
   const authenticator = createAuthenticator({
     provider: frontegg({
       baseUrl: requiredEnv('FRONTEGG_BASE_URL'),
+      appUrl: requiredEnv('FRONTEGG_APP_URL'),
       clientId: requiredEnv('FRONTEGG_CLIENT_ID'),
       apiKey: requiredEnv('FRONTEGG_API_KEY'),
-      audience: requiredEnv('FRONTEGG_AUDIENCE'),
+      ...(process.env['FRONTEGG_AUDIENCE'] ? { audience: process.env['FRONTEGG_AUDIENCE'] } : {}),
       webhookSecrets: [requiredEnv('FRONTEGG_WEBHOOK_SECRET')],
     }),
     ...(standardSecret ? { webhooks: { standardSecrets: [standardSecret] } } : {}),

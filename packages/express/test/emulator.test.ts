@@ -74,7 +74,7 @@ beforeAll(async () => {
       baseUrl: emu.url,
       clientId: emu.vendor.clientId,
       apiKey: emu.vendor.secret,
-      audience: emu.workspaceId,
+      appUrl: emu.appUrl,
       webhookSecrets: [HOOK_SECRET],
     }),
     policy: { syncIntervalMs: 3_600_000 },

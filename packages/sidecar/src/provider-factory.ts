@@ -51,10 +51,12 @@ export function createProvider(
   }
   return preset('frontegg')({
     baseUrl: config.baseUrl,
-    ...(config.appUrl === undefined ? {} : { appUrl: config.appUrl }),
+    appUrl: config.appUrl,
     clientId: config.clientId,
     apiKey: config.apiKey,
+    // Unset: core expects the vendor client ID as `aud` (frontegg-api-facts.md "Audience").
     ...(config.audience === undefined ? {} : { audience: config.audience }),
+    enforceStrategy: config.enforceStrategy,
     webhookSecrets: webhooks.fronteggSecrets,
     webhookMaxBodyBytes: webhooks.maxBodyBytes,
   });

@@ -573,9 +573,9 @@ describe('CLI with the frontegg preset (emulator)', () => {
       const cli = await startCli({
         PORTCULLIS_PROVIDER: 'frontegg',
         PORTCULLIS_FRONTEGG_BASE_URL: env.provider.baseUrl,
+        PORTCULLIS_FRONTEGG_APP_URL: env.provider.appUrl,
         PORTCULLIS_FRONTEGG_CLIENT_ID: env.provider.clientId,
         PORTCULLIS_FRONTEGG_API_KEY: env.provider.apiKey,
-        PORTCULLIS_AUDIENCE: String(env.provider.audience),
         PORTCULLIS_FRONTEGG_WEBHOOK_SECRET: 'frontegg-hook-secret',
       });
       try {

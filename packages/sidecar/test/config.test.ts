@@ -148,9 +148,34 @@ describe('loadConfig', () => {
     const frontegg = issuesOf({ PORTCULLIS_PROVIDER: 'frontegg' }).map((i) => i.field);
     expect(frontegg).toEqual([
       'frontegg.baseUrl (PORTCULLIS_FRONTEGG_BASE_URL)',
+      'frontegg.appUrl (PORTCULLIS_FRONTEGG_APP_URL)',
       'frontegg.clientId (PORTCULLIS_FRONTEGG_CLIENT_ID)',
       'frontegg.apiKey (PORTCULLIS_FRONTEGG_API_KEY)',
     ]);
+  });
+
+  it('refuses a Frontegg vendor API host as the app URL, naming both settings', () => {
+    const settings = {
+      PORTCULLIS_PROVIDER: 'frontegg',
+      PORTCULLIS_FRONTEGG_BASE_URL: 'https://api.frontegg.com',
+      PORTCULLIS_FRONTEGG_CLIENT_ID: 'vendor-client',
+      PORTCULLIS_FRONTEGG_API_KEY: 'vendor-key',
+    };
+    for (const appUrl of ['https://api.frontegg.com', 'https://api.eu.frontegg.com']) {
+      const issues = issuesOf({ ...settings, PORTCULLIS_FRONTEGG_APP_URL: appUrl });
+      expect(issues.map((i) => i.field)).toEqual(['PORTCULLIS_FRONTEGG_APP_URL']);
+      expect(issues[0]!.message).toContain('PORTCULLIS_FRONTEGG_BASE_URL');
+    }
+    const config = loadConfig({
+      ...settings,
+      PORTCULLIS_FRONTEGG_APP_URL: 'https://app-xyz.frontegg.com',
+      PORTCULLIS_FRONTEGG_ENFORCE_STRATEGY: 'true',
+    });
+    expect(config.provider).toMatchObject({
+      kind: 'frontegg',
+      appUrl: 'https://app-xyz.frontegg.com',
+      enforceStrategy: true,
+    });
   });
 
   it('reads <NAME>_FILE secrets, trimming one trailing newline; refuses both forms', () => {

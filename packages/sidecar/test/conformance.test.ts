@@ -50,6 +50,7 @@ beforeAll(async () => {
     PORTCULLIS_CONFIG: 'rules.yaml',
     PORTCULLIS_PROVIDER: 'frontegg',
     PORTCULLIS_FRONTEGG_BASE_URL: env.provider.baseUrl,
+    PORTCULLIS_FRONTEGG_APP_URL: env.provider.appUrl,
     PORTCULLIS_FRONTEGG_CLIENT_ID: env.provider.clientId,
     PORTCULLIS_FRONTEGG_API_KEY: env.provider.apiKey,
     PORTCULLIS_LISTEN: '127.0.0.1:0',

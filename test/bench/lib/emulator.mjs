@@ -46,7 +46,6 @@ export class EmulatorSeeder {
   setStrategy(strategy) {
     return this.asVendor('POST', '/identity/resources/configurations/v1', {
       body: { machineToMachineAuthStrategy: strategy },
-      expect: 200,
     });
   }
 
@@ -127,7 +126,7 @@ export async function startSeededEmulator({ jwtBytes = 1024 } = {}) {
       baseUrl: emulator.url,
       clientId: emulator.vendor.clientId,
       apiKey: emulator.vendor.secret,
-      audience: emulator.workspaceId,
+      appUrl: emulator.appUrl,
     },
     close: () => emulator.close(),
   };

@@ -55,7 +55,7 @@ export async function startFronteggEnv(apiTokenCount = 2): Promise<FronteggEnv> 
         baseUrl: proxy.url,
         clientId: emulator.vendor.clientId,
         apiKey: emulator.vendor.secret,
-        audience: emulator.workspaceId,
+        appUrl: proxy.url,
         // Tokens name the emulator as issuer; the calls go through the proxy.
         issuer: emulator.url,
       },

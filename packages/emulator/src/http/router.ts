@@ -12,6 +12,17 @@ export type RouteGroup =
   | 'webhooks'
   | 'admin';
 
+/**
+ * Which origin serves a route when the emulator runs on two (`appPort`): Frontegg's vendor API
+ * gateway, or the environment's app domain (JWKS, the API-token exchange, user login, the OAuth
+ * routes). With one origin, every route is served there (frontegg-api-facts.md "Domains").
+ */
+export type RouteOrigin = 'vendor' | 'app' | 'both';
+/** What one listener serves. */
+export type ListenerSide = 'vendor' | 'app' | 'both';
+
+const APP_GROUPS: ReadonlySet<RouteGroup> = new Set(['exchange', 'jwks', 'oauth']);
+
 export interface RouteContext {
   readonly method: string;
   readonly path: string;
@@ -34,7 +45,17 @@ interface Route {
   readonly method: string;
   readonly segments: readonly string[];
   readonly group: RouteGroup;
+  readonly origin: RouteOrigin;
   readonly handler: RouteHandler;
+}
+
+/** A route as `RunningEmulator.routes` lists it. */
+export interface RouteInfo {
+  readonly method: string;
+  /** `:name` segments are parameters. */
+  readonly path: string;
+  readonly group: RouteGroup;
+  readonly origin: RouteOrigin;
 }
 
 export interface RouteMatch {
@@ -46,15 +67,27 @@ export interface RouteMatch {
 export class Router {
   private readonly routes: Route[] = [];
 
-  add(method: string, path: string, group: RouteGroup, handler: RouteHandler): void {
-    this.routes.push({ method, segments: split(path), group, handler });
+  /** Adds a route; its origin defaults from the group (exchange, jwks, oauth: app; admin: both). */
+  add(
+    method: string,
+    path: string,
+    group: RouteGroup,
+    handler: RouteHandler,
+    origin: RouteOrigin = defaultOrigin(group),
+  ): void {
+    this.routes.push({ method, segments: split(path), group, origin, handler });
   }
 
   /** The matching route, `'method'` when only the method differs, or undefined. */
-  match(method: string, path: string): RouteMatch | 'method' | undefined {
+  match(
+    method: string,
+    path: string,
+    side: ListenerSide = 'both',
+  ): RouteMatch | 'method' | undefined {
     const segments = split(path);
     let methodMismatch = false;
     for (const route of this.routes) {
+      if (!serves(side, route.origin)) continue;
       const params = matchSegments(route.segments, segments);
       if (!params) continue;
       if (route.method !== method) {
@@ -66,11 +99,32 @@ export class Router {
     return methodMismatch ? 'method' : undefined;
   }
 
-  /** The group a path belongs to, for faults on unmatched methods too. */
-  groupOf(path: string): RouteGroup | undefined {
-    const segments = split(path);
-    return this.routes.find((route) => matchSegments(route.segments, segments))?.group;
+  /** Every route, in registration order. */
+  list(): readonly RouteInfo[] {
+    return this.routes.map((route) => ({
+      method: route.method,
+      path: `/${route.segments.join('/')}`,
+      group: route.group,
+      origin: route.origin,
+    }));
   }
+
+  /** The group a path belongs to, for faults on unmatched methods too. */
+  groupOf(path: string, side: ListenerSide = 'both'): RouteGroup | undefined {
+    const segments = split(path);
+    return this.routes.find(
+      (route) => serves(side, route.origin) && matchSegments(route.segments, segments),
+    )?.group;
+  }
+}
+
+function defaultOrigin(group: RouteGroup): RouteOrigin {
+  if (group === 'admin') return 'both';
+  return APP_GROUPS.has(group) ? 'app' : 'vendor';
+}
+
+function serves(side: ListenerSide, origin: RouteOrigin): boolean {
+  return side === 'both' || origin === 'both' || origin === side;
 }
 
 function split(path: string): string[] {

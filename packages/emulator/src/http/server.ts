@@ -3,7 +3,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { isConsolePath, serveConsole } from '../console/assets.js';
 import type { FaultTable } from '../faults.js';
 import { HttpError } from './errors.js';
-import type { RouteAnswer, RouteContext, Router } from './router.js';
+import type { ListenerSide, RouteAnswer, RouteContext, Router } from './router.js';
 
 /** Request bodies above this are refused with 413 before parsing. */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -14,6 +14,8 @@ export interface ServerHooks {
   /** Called after a successful non-GET request (the state may have changed). */
   readonly onMutation: () => void;
   readonly log: (line: string) => void;
+  /** The routes this listener serves (default both: one origin plays the API and the app domain). */
+  readonly side?: ListenerSide;
 }
 
 /** The HTTP server: body limits, JSON/form parsing, faults, JSON errors, the dev header. */
@@ -46,10 +48,11 @@ async function handle(
     await serveConsole(req, res, path);
     return;
   }
-  const match = hooks.router.match(method, path);
+  const side = hooks.side ?? 'both';
+  const match = hooks.router.match(method, path, side);
 
   const fault = hooks.faults.forGroup(
-    match && match !== 'method' ? match.route.group : hooks.router.groupOf(path),
+    match && match !== 'method' ? match.route.group : hooks.router.groupOf(path, side),
   );
   if (fault) {
     switch (fault.mode) {

@@ -80,7 +80,7 @@ function registerManagement(router: Router, app: EmulatorApp, kind: OwnerKind): 
       roleIds: validRoleIds(app.state, input),
       createdAt: nowIso(app),
     };
-    const expires = expiresFrom(app, input);
+    const expires = expiresFrom(token.createdAt, input);
     if (expires !== undefined) token.expires = expires;
     app.state.accessTokens[token.id] = token;
     const secret = await issueAccessTokenJwt(app, token);

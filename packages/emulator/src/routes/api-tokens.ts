@@ -22,11 +22,12 @@ import type { ApiToken, StateData } from '../state.js';
 /** Ten years: the bound on `expiresInMinutes`. */
 export const MAX_EXPIRES_IN_MINUTES = 5_256_000;
 
-export function expiresFrom(app: EmulatorApp, input: Json): string | undefined {
+/** ISO expiry from `expiresInMinutes`, counted from `createdAt` so both name the same instant. */
+export function expiresFrom(createdAt: string, input: Json): string | undefined {
   const minutes = optionalInteger(input, 'expiresInMinutes', 0, MAX_EXPIRES_IN_MINUTES);
   return minutes === undefined || minutes === 0
     ? undefined
-    : new Date(app.now() + minutes * 60_000).toISOString();
+    : new Date(Date.parse(createdAt) + minutes * 60_000).toISOString();
 }
 
 export function validRoleIds(state: StateData, input: Json): string[] {
@@ -39,6 +40,13 @@ function validPermissionIds(state: StateData, input: Json): string[] {
   const ids = optionalStringArray(input, 'permissionIds') ?? [];
   for (const id of ids) if (!state.permissions[id]) throw badRequest(`Unknown permission id ${id}`);
   return [...new Set(ids)];
+}
+
+/** On Frontegg, `roleIds` OVERRIDE `permissionIds` (they are not merged): with roles, no direct permissions. */
+function grantIds(state: StateData, input: Json): { roleIds: string[]; permissionIds: string[] } {
+  const roleIds = validRoleIds(state, input);
+  const permissionIds = validPermissionIds(state, input);
+  return { roleIds, permissionIds: roleIds.length > 0 ? [] : permissionIds };
 }
 
 function apiTokenView(token: ApiToken): Record<string, unknown> {
@@ -68,7 +76,10 @@ function creatorOf(
   return userId;
 }
 
-/** Client-credentials management: tenant tokens (v1 and v2) and personal (user) tokens. */
+/**
+ * Client-credentials management: tenant tokens (v1; v2 is POST only) and personal (user) tokens
+ * (frontegg-api-facts.md "API tokens").
+ */
 export function registerApiTokenRoutes(router: Router, app: EmulatorApp): void {
   for (const base of [
     '/identity/resources/tenants/api-tokens/v1',
@@ -86,39 +97,56 @@ export function registerApiTokenRoutes(router: Router, app: EmulatorApp): void {
         ...(createdByUserId === undefined ? {} : { createdByUserId }),
       });
     });
-
-    router.add('GET', base, 'identity', async ({ headers }) => {
-      const caller = await authenticate(app, headers);
-      requirePermission(caller, 'read', 'tenant');
-      const tenantId = tenantOf(app, caller, headers);
-      const tokens = Object.values(app.state.apiTokens).filter(
-        (token) => token.kind === 'tenant' && token.tenantId === tenantId,
-      );
-      return { status: 200, body: tokens.map(apiTokenView) };
-    });
-
-    router.add('DELETE', `${base}/:clientId`, 'identity', async ({ headers, params }) => {
-      const caller = await authenticate(app, headers);
-      requirePermission(caller, 'delete', 'tenant');
-      const tenantId = tenantOf(app, caller, headers);
-      const token = app.state.apiTokens[params['clientId'] ?? ''];
-      if (!token || token.kind !== 'tenant' || token.tenantId !== tenantId) {
-        throw notFound(`API token ${params['clientId']} not found`);
-      }
-      deleteApiTokenRecord(app, token.clientId);
-      app.webhooks.emitFrontegg('frontegg.tenantApiToken.deleted', {
-        eventContext: { tenantId },
-        apiToken: {
-          clientId: token.clientId,
-          tenantId,
-          ...(token.createdByUserId === undefined
-            ? {}
-            : { createdByUserId: token.createdByUserId }),
-        },
-      });
-      return { status: 200, body: {} };
-    });
   }
+  const base = '/identity/resources/tenants/api-tokens/v1';
+  router.add('GET', base, 'identity', async ({ headers }) => {
+    const caller = await authenticate(app, headers);
+    requirePermission(caller, 'read', 'tenant');
+    const tenantId = tenantOf(app, caller, headers);
+    const tokens = Object.values(app.state.apiTokens).filter(
+      (token) => token.kind === 'tenant' && token.tenantId === tenantId,
+    );
+    return { status: 200, body: tokens.map(apiTokenView) };
+  });
+
+  router.add('PATCH', `${base}/:clientId`, 'identity', async ({ headers, params, body }) => {
+    const caller = await authenticate(app, headers);
+    requirePermission(caller, 'write', 'tenant');
+    const tenantId = tenantOf(app, caller, headers);
+    const token = app.state.apiTokens[params['clientId'] ?? ''];
+    if (!token || token.kind !== 'tenant' || token.tenantId !== tenantId) {
+      throw notFound(`API token ${params['clientId']} not found`);
+    }
+    const input = objectBody(body);
+    const description = optionalString(input, 'description');
+    const metadata = optionalMetadata(input);
+    if (description !== undefined) token.description = description;
+    if (metadata !== undefined) token.metadata = metadata;
+    if (input['roleIds'] !== undefined || input['permissionIds'] !== undefined) {
+      Object.assign(token, grantIds(app.state, input));
+    }
+    return { status: 200, body: apiTokenView(token) };
+  });
+
+  router.add('DELETE', `${base}/:clientId`, 'identity', async ({ headers, params }) => {
+    const caller = await authenticate(app, headers);
+    requirePermission(caller, 'delete', 'tenant');
+    const tenantId = tenantOf(app, caller, headers);
+    const token = app.state.apiTokens[params['clientId'] ?? ''];
+    if (!token || token.kind !== 'tenant' || token.tenantId !== tenantId) {
+      throw notFound(`API token ${params['clientId']} not found`);
+    }
+    deleteApiTokenRecord(app, token.clientId);
+    app.webhooks.emitFrontegg('frontegg.tenantApiToken.deleted', {
+      eventContext: { tenantId },
+      apiToken: {
+        clientId: token.clientId,
+        tenantId,
+        ...(token.createdByUserId === undefined ? {} : { createdByUserId: token.createdByUserId }),
+      },
+    });
+    return { status: 200, body: {} };
+  });
 
   const userBase = '/identity/resources/users/api-tokens/v1';
   router.add('POST', userBase, 'identity', async ({ headers, body }) => {
@@ -188,11 +216,10 @@ function createApiToken(
     ...owner,
     description: optionalString(input, 'description') ?? '',
     metadata: optionalMetadata(input) ?? {},
-    roleIds: validRoleIds(app.state, input),
-    permissionIds: validPermissionIds(app.state, input),
+    ...grantIds(app.state, input),
     createdAt: nowIso(app),
   };
-  const expires = expiresFrom(app, input);
+  const expires = expiresFrom(token.createdAt, input);
   if (expires !== undefined) token.expires = expires;
   app.state.apiTokens[token.clientId] = token;
   return { status: 201, body: { ...apiTokenView(token), secret } };

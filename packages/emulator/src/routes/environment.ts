@@ -5,7 +5,7 @@ import type { Router } from '../http/router.js';
 import { objectBody, optionalBoolean, optionalInteger, requiredString } from '../http/validate.js';
 import { safeEqual } from '../secrets.js';
 import type { M2MStrategy } from '../state.js';
-import { VENDOR_TOKEN_TTL_SEC, issueVendorToken } from '../tokens.js';
+import { issueVendorToken } from '../tokens.js';
 
 const STRATEGIES: readonly M2MStrategy[] = ['ClientCredentials', 'AccessToken'];
 
@@ -25,7 +25,7 @@ export function registerEnvironmentRoutes(router: Router, app: EmulatorApp): voi
     if (!valid) throw new HttpError(401, 'Invalid vendor credentials');
     return {
       status: 200,
-      body: { token: await issueVendorToken(app), expiresIn: VENDOR_TOKEN_TTL_SEC },
+      body: { token: await issueVendorToken(app), expiresIn: app.vendorTokenTtlSec },
     };
   });
 
@@ -44,6 +44,8 @@ export function registerEnvironmentRoutes(router: Router, app: EmulatorApp): voi
     await requireVendor(app, headers);
     const input = objectBody(body);
     const enabled = optionalBoolean(input, 'apiTokensEnabled');
+    const addRolesToJwt = optionalBoolean(input, 'addRolesToJwt');
+    const addPermissionsToJwt = optionalBoolean(input, 'addPermissionsToJwt');
     const strategy = input['machineToMachineAuthStrategy'];
     if (strategy !== undefined && !STRATEGIES.includes(strategy as M2MStrategy)) {
       throw badRequest(`machineToMachineAuthStrategy must be one of ${STRATEGIES.join(', ')}`);
@@ -63,6 +65,8 @@ export function registerEnvironmentRoutes(router: Router, app: EmulatorApp): voi
     const wasEnabled = configuration.apiTokensEnabled;
     const previousStrategy = configuration.machineToMachineAuthStrategy;
     if (enabled !== undefined) configuration.apiTokensEnabled = enabled;
+    if (addRolesToJwt !== undefined) configuration.addRolesToJwt = addRolesToJwt;
+    if (addPermissionsToJwt !== undefined) configuration.addPermissionsToJwt = addPermissionsToJwt;
     if (strategy !== undefined)
       configuration.machineToMachineAuthStrategy = strategy as M2MStrategy;
     if (expiration !== undefined) configuration.defaultTokenExpiration = expiration;
@@ -82,7 +86,8 @@ export function registerEnvironmentRoutes(router: Router, app: EmulatorApp): voi
         strategy: configuration.machineToMachineAuthStrategy,
       });
     }
-    return { status: 200, body: await configurationView(app) };
+    // Frontegg answers 201 to this POST (frontegg-api-facts.md "Vendor settings").
+    return { status: 201, body: await configurationView(app) };
   });
 }
 
@@ -96,5 +101,7 @@ async function configurationView(app: EmulatorApp): Promise<Record<string, unkno
     defaultTokenExpiration: configuration.defaultTokenExpiration,
     defaultRefreshTokenExpiration: configuration.defaultRefreshTokenExpiration,
     forcePermissions: false,
+    addRolesToJwt: configuration.addRolesToJwt,
+    addPermissionsToJwt: configuration.addPermissionsToJwt,
   };
 }

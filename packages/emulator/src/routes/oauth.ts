@@ -6,6 +6,7 @@ import { checkClientCredentials, isUsable } from '../exchange.js';
 import { HttpError } from '../http/errors.js';
 import type { Router } from '../http/router.js';
 import { lookupHash, safeEqual } from '../secrets.js';
+import { audienceOf } from '../state.js';
 import { apiTokenGrants, issueApiTokenJwt } from '../tokens.js';
 import { accessTokenGrants, isActiveAccessToken } from './access-tokens.js';
 
@@ -53,7 +54,7 @@ async function protectedResource(app: EmulatorApp, headers: IncomingHttpHeaders)
   if (basic) return basic;
   const bearer = bearerOf(headers);
   if (bearer !== undefined) {
-    const claims = await app.keys.verify(bearer, app.url(), app.state.workspaceId);
+    const claims = await app.keys.verify(bearer, app.url(), audienceOf(app.state));
     if (claims?.['type'] === 'vendor') return { kind: 'vendor' };
   }
   throw oauthError(401, 'invalid_client', 'Client authentication failed');
@@ -153,7 +154,7 @@ export async function introspect(
 ): Promise<Record<string, unknown>> {
   const inactive = { active: false };
   if (!app.state.configuration.apiTokensEnabled) return inactive;
-  const claims = await app.keys.verify(token, app.url(), app.state.workspaceId);
+  const claims = await app.keys.verify(token, app.url(), audienceOf(app.state));
   if (!claims || typeof claims.sub !== 'string') return inactive;
   if (claims.jti !== undefined && app.state.revokedJtis[claims.jti] !== undefined) return inactive;
   const live = liveGrants(app, claims);
@@ -216,7 +217,7 @@ async function revoke(app: EmulatorApp, client: Client, token: string): Promise<
     }
     return;
   }
-  const claims = await app.keys.verify(token, app.url(), app.state.workspaceId);
+  const claims = await app.keys.verify(token, app.url(), audienceOf(app.state));
   if (!claims?.jti || typeof claims.sub !== 'string') return;
   const own = client.kind === 'vendor' || claims.sub === client.clientId;
   if (!own) return; // RFC 7009 §2.1: a client may revoke only its own tokens.

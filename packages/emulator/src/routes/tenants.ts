@@ -34,8 +34,8 @@ export function registerTenantRoutes(router: Router, app: EmulatorApp): void {
   router.add('GET', `${base}/:tenantId`, 'identity', async ({ headers, params }) => {
     await requireVendor(app, headers);
     const tenant = app.state.tenants[params['tenantId'] ?? ''];
-    if (!tenant) throw notFound(`Tenant ${params['tenantId']} not found`);
-    return { status: 200, body: [tenantView(tenant)] };
+    // Frontegg answers an unknown tenant with an empty array, not 404 (frontegg-api-facts.md).
+    return { status: 200, body: tenant === undefined ? [] : [tenantView(tenant)] };
   });
   router.add('DELETE', `${base}/:tenantId`, 'identity', async ({ headers, params }) => {
     await requireVendor(app, headers);

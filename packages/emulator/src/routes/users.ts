@@ -41,31 +41,38 @@ function requireTenant(app: EmulatorApp, tenantId: string): void {
 /** Users (management routes, vendor token) and user login (`userToken`). */
 export function registerUserRoutes(router: Router, app: EmulatorApp): void {
   registerUsers(router, app);
-  router.add('POST', '/identity/resources/auth/v1/user', 'identity', async ({ headers, body }) => {
-    const input = objectBody(body);
-    const email = requiredString(input, 'email').toLowerCase();
-    const password = requiredString(input, 'password');
-    const user = Object.values(app.state.users).find((candidate) => candidate.email === email);
-    if (!user || !verifySecret(password, user.passwordHash)) {
-      throw new HttpError(401, 'Invalid email or password');
-    }
-    if (user.isLocked) throw forbidden('User is locked');
-    const tenantId = optionalHeader(headers, 'frontegg-tenant-id') ?? Object.keys(user.tenants)[0];
-    if (tenantId === undefined || !user.tenants[tenantId]) {
-      throw forbidden('User is not a member of the requested tenant');
-    }
-    const expiresIn = app.state.configuration.defaultTokenExpiration;
-    return {
-      status: 200,
-      body: {
-        accessToken: await issueUserToken(app, user, tenantId),
-        // Issued for shape compatibility; the emulator has no user-token refresh route.
-        refreshToken: newOpaqueToken(),
-        expiresIn,
-        expires: new Date(app.now() + expiresIn * 1000).toISOString(),
-      },
-    };
-  });
+  router.add(
+    'POST',
+    '/identity/resources/auth/v1/user',
+    'identity',
+    async ({ headers, body }) => {
+      const input = objectBody(body);
+      const email = requiredString(input, 'email').toLowerCase();
+      const password = requiredString(input, 'password');
+      const user = Object.values(app.state.users).find((candidate) => candidate.email === email);
+      if (!user || !verifySecret(password, user.passwordHash)) {
+        throw new HttpError(401, 'Invalid email or password');
+      }
+      if (user.isLocked) throw forbidden('User is locked');
+      const tenantId =
+        optionalHeader(headers, 'frontegg-tenant-id') ?? Object.keys(user.tenants)[0];
+      if (tenantId === undefined || !user.tenants[tenantId]) {
+        throw forbidden('User is not a member of the requested tenant');
+      }
+      const expiresIn = app.state.configuration.defaultTokenExpiration;
+      return {
+        status: 200,
+        body: {
+          accessToken: await issueUserToken(app, user, tenantId),
+          // Issued for shape compatibility; the emulator has no user-token refresh route.
+          refreshToken: newOpaqueToken(),
+          expiresIn,
+          expires: new Date(app.now() + expiresIn * 1000).toISOString(),
+        },
+      };
+    },
+    'both',
+  );
 }
 
 function registerUsers(router: Router, app: EmulatorApp): void {
@@ -110,19 +117,58 @@ function registerUsers(router: Router, app: EmulatorApp): void {
     };
   });
 
+  // Get user in a tenant: Frontegg requires frontegg-tenant-id (frontegg-api-facts.md "Users").
   router.add(
     'GET',
     '/identity/resources/users/v1/:userId',
     'identity',
     async ({ headers, params }) => {
       await requireVendor(app, headers);
+      const tenantId = app.strict
+        ? requiredHeader(headers, 'frontegg-tenant-id')
+        : optionalHeader(headers, 'frontegg-tenant-id');
       const user = findUser(app, params['userId']);
-      return {
-        status: 200,
-        body: userView(app, user, optionalHeader(headers, 'frontegg-tenant-id')),
-      };
+      if (tenantId !== undefined && !user.tenants[tenantId]) {
+        throw notFound(`User ${user.id} not found in tenant ${tenantId}`);
+      }
+      return { status: 200, body: userView(app, user, tenantId) };
     },
   );
+
+  // The tenant-independent read (VendorOnlyUsers_getUserById): no tenant header.
+  router.add(
+    'GET',
+    '/identity/resources/vendor-only/users/v1/:userId',
+    'vendor-only',
+    async ({ headers, params }) => {
+      await requireVendor(app, headers);
+      return { status: 200, body: userView(app, findUser(app, params['userId'])) };
+    },
+  );
+
+  // Lock and unlock. Whether Frontegg emits frontegg.user.updated for them is unverified; the
+  // emulator does, as for PUT (docs/providers/frontegg.md "assumed").
+  for (const [action, isLocked] of [
+    ['lock', true],
+    ['unlock', false],
+  ] as const) {
+    router.add(
+      'POST',
+      `/identity/resources/users/v1/:userId/${action}`,
+      'identity',
+      async ({ headers, params }) => {
+        await requireVendor(app, headers);
+        const user = findUser(app, params['userId']);
+        user.isLocked = isLocked;
+        const view = userView(app, user);
+        app.webhooks.emitFrontegg('frontegg.user.updated', {
+          eventContext: { tenantId: view['tenantId'], userId: user.id },
+          user: view,
+        });
+        return { status: 200, body: view };
+      },
+    );
+  }
 
   router.add(
     'PUT',

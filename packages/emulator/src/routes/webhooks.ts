@@ -12,7 +12,8 @@ import { decodeStandardSecret } from '../webhooks/signing.js';
 import { webhookView } from '../views.js';
 
 const PORTCULLIS_KEYS: readonly string[] = PORTCULLIS_EVENT_KEYS;
-const FRONTEGG_KEY = /^frontegg\.[A-Za-z]+\.[A-Za-z]+$/;
+/** Frontegg's list of event keys is open: any `frontegg.*`, multi-segment keys included. */
+const FRONTEGG_KEY = /^frontegg(\.[A-Za-z0-9_-]+)+$/;
 
 /**
  * Validates hook fields. With `existing`, every field is optional (PATCH) and checked against the
@@ -53,7 +54,7 @@ function hookFields(input: Json, existing: Webhook | undefined): Partial<Webhook
       !Array.isArray(eventKeys) ||
       eventKeys.length === 0 ||
       eventKeys.length > 100 ||
-      !eventKeys.every((key) => typeof key === 'string')
+      !eventKeys.every((key) => typeof key === 'string' && key.length <= 256)
     ) {
       throw badRequest('eventKeys must be a non-empty array of event keys');
     }

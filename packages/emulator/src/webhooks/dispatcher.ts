@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Webhook } from '../state.js';
 import { decodeStandardSecret, fronteggWebhookJwt, standardWebhookHeaders } from './signing.js';
+import type { WebhookAlgorithm } from './signing.js';
 
 /** Portcullis's own event keys: sent only to hooks with a Standard Webhooks secret. */
 export const PORTCULLIS_EVENT_KEYS = [
@@ -45,6 +46,8 @@ export interface DispatcherOptions {
   /** Delay before the 2nd attempt; doubles each time. */
   readonly retryBaseDelayMs: number;
   readonly timeoutMs: number;
+  /** Algorithm of the `x-webhook-secret` JWT. */
+  readonly alg: WebhookAlgorithm;
   readonly log: (line: string) => void;
 }
 
@@ -158,7 +161,7 @@ export class WebhookDispatcher {
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       'user-agent': 'portcullis-emulator',
-      'x-webhook-secret': await fronteggWebhookJwt(hook.secret, nowSec),
+      'x-webhook-secret': await fronteggWebhookJwt(hook.secret, nowSec, this.options.alg),
     };
     const key =
       hook.standardWebhooksSecret === undefined

@@ -4,10 +4,18 @@ import { SignJWT } from 'jose';
 /** Lifetime of the `x-webhook-secret` JWT, seconds (short: it does not cover the body). */
 export const WEBHOOK_JWT_TTL_SEC = 300;
 
-/** Frontegg's `x-webhook-secret`: an HS256 JWT signed with the hook's secret. */
-export async function fronteggWebhookJwt(secret: string, nowSec: number): Promise<string> {
+/** HMAC algorithms Frontegg's `x-webhook-secret` may use: it documents only "jwt.verify". */
+export const WEBHOOK_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
+export type WebhookAlgorithm = (typeof WEBHOOK_ALGORITHMS)[number];
+
+/** Frontegg's `x-webhook-secret`: a JWT signed with the hook's secret (HS256 unless told). */
+export async function fronteggWebhookJwt(
+  secret: string,
+  nowSec: number,
+  alg: WebhookAlgorithm = 'HS256',
+): Promise<string> {
   return new SignJWT({})
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setProtectedHeader({ alg, typ: 'JWT' })
     .setIssuedAt(nowSec)
     .setExpirationTime(nowSec + WEBHOOK_JWT_TTL_SEC)
     .sign(new TextEncoder().encode(secret));

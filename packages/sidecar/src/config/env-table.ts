@@ -42,6 +42,7 @@ export const ENV_VARIABLES: readonly EnvVariable[] = Object.freeze([
   v('PORTCULLIS_FRONTEGG_APP_URL', 'frontegg.appUrl'),
   v('PORTCULLIS_FRONTEGG_CLIENT_ID', 'frontegg.clientId', 'string', 'file'),
   v('PORTCULLIS_FRONTEGG_API_KEY', 'frontegg.apiKey', 'string', 'secret'),
+  v('PORTCULLIS_FRONTEGG_ENFORCE_STRATEGY', 'frontegg.enforceStrategy', 'bool'),
   v('PORTCULLIS_ISSUER', 'oauth2.issuer'),
   v('PORTCULLIS_AUDIENCE', 'audience'),
   v('PORTCULLIS_JWKS_URI', 'oauth2.jwksUri'),

@@ -15,6 +15,9 @@ import {
 } from './fields.js';
 import { checkRule, credentialKind, ruleSchema } from './rule-schema.js';
 
+/** `api.frontegg.com` and the regional `api.<region>.frontegg.com`: as core's check. */
+const VENDOR_API_HOST = /^api(\.[a-z0-9-]+)?\.frontegg\.com$/i;
+
 const identitySchema = z
   .object({
     headerPrefix: headerName.default('x-portcullis-'),
@@ -65,12 +68,19 @@ export const rawConfigSchema = z
     frontegg: z
       .object({
         baseUrl: httpUrl.optional(),
-        appUrl: httpUrl.optional(),
+        // Frontegg's vendor API host is never the app domain (frontegg-api-facts.md "Domains").
+        appUrl: httpUrl
+          .refine(
+            (value) => !VENDOR_API_HOST.test(new URL(value).hostname),
+            "must be the environment's app domain (Frontegg portal → Keys & domains), not the vendor API host: that one is PORTCULLIS_FRONTEGG_BASE_URL",
+          )
+          .optional(),
         clientId: nonEmpty.optional(),
         apiKey: nonEmpty.optional(),
+        enforceStrategy: z.boolean().default(false),
       })
       .strict()
-      .default({}),
+      .default({ enforceStrategy: false }),
     webhooks: z
       .object({
         fronteggSecrets: stringList.default([]),
@@ -212,6 +222,7 @@ export function missingProviderSettings(tree: Readonly<Record<string, unknown>>)
     oauth2: [['oauth2', 'issuer']],
     frontegg: [
       ['frontegg', 'baseUrl'],
+      ['frontegg', 'appUrl'],
       ['frontegg', 'clientId'],
       ['frontegg', 'apiKey'],
     ],

@@ -20,10 +20,11 @@ export type ProviderConfig =
   | {
       readonly kind: 'frontegg';
       readonly baseUrl: string;
-      readonly appUrl?: string | undefined;
+      readonly appUrl: string;
       readonly clientId: string;
       readonly apiKey: string;
       readonly audience?: string | undefined;
+      readonly enforceStrategy: boolean;
     };
 
 /** The sidecar's validated configuration. Durations in ms unless the name says otherwise. */
@@ -103,10 +104,11 @@ export function toSidecarConfig(raw: RawConfig): SidecarConfig {
       : {
           kind: 'frontegg',
           baseUrl: raw.frontegg.baseUrl as string,
-          ...(raw.frontegg.appUrl === undefined ? {} : { appUrl: raw.frontegg.appUrl }),
+          appUrl: raw.frontegg.appUrl as string,
           clientId: raw.frontegg.clientId as string,
           apiKey: raw.frontegg.apiKey as string,
           ...(raw.audience === undefined ? {} : { audience: raw.audience }),
+          enforceStrategy: raw.frontegg.enforceStrategy,
         };
   return {
     listen: raw.listen,

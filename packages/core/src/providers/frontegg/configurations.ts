@@ -13,6 +13,8 @@ export interface FronteggConfigurations {
   readonly observation: PolicyObservation;
   /** PEM SPKI key Frontegg's SDKs verify with; our fallback when the JWKS cannot help. */
   readonly publicKey: string | undefined;
+  /** Whether API-token JWTs carry `roles` / `permissions` (Frontegg's default: both true). */
+  readonly jwtClaims: { readonly roles: boolean; readonly permissions: boolean };
 }
 
 const MAX_PEM_CHARS = 16_384;
@@ -21,6 +23,7 @@ const MAX_PEM_CHARS = 16_384;
 export async function readConfigurations(
   vendor: VendorTokenClient,
   signal: AbortSignal,
+  enforceStrategy = false,
 ): Promise<FronteggConfigurations> {
   const answer = await vendor.call({
     operation: 'policy',
@@ -28,21 +31,28 @@ export async function readConfigurations(
     path: CONFIGURATIONS_PATH,
     signal,
   });
-  return mapConfigurations(answer.body);
+  return mapConfigurations(answer.body, enforceStrategy);
 }
 
+const BOTH_KINDS: readonly CredentialKind[] = Object.freeze(['client_credentials', 'access_token']);
+
 /**
- * ASSUMPTION (docs/providers/frontegg.md): strategy `AccessToken` means only access tokens are
- * accepted and `ClientCredentials` (Frontegg's default) only client credentials.
+ * Frontegg documents the strategy as deciding which kind of token can be CREATED, and its own SDK
+ * verifies both kinds whatever the strategy (frontegg-api-facts.md "Vendor settings"): by default
+ * both kinds are accepted while M2M is enabled. With `enforceStrategy`, `AccessToken` accepts only
+ * access tokens and `ClientCredentials` (Frontegg's default) only client credentials.
  */
-export function mapConfigurations(body: unknown): FronteggConfigurations {
+export function mapConfigurations(body: unknown, enforceStrategy = false): FronteggConfigurations {
   if (typeof body !== 'object' || body === null) throw invalid('is not an object');
   const settings = body as Record<string, unknown>;
   const enabled = settings['apiTokensEnabled'];
   if (typeof enabled !== 'boolean') throw invalid('has no boolean apiTokensEnabled');
   const strategy = settings['machineToMachineAuthStrategy'];
-  const acceptedCredentials: readonly CredentialKind[] =
-    strategy === 'AccessToken' ? ['access_token'] : ['client_credentials'];
+  const acceptedCredentials: readonly CredentialKind[] = !enforceStrategy
+    ? BOTH_KINDS
+    : strategy === 'AccessToken'
+      ? ['access_token']
+      : ['client_credentials'];
   const lifetime = settings['defaultTokenExpiration'];
   const publicKey = settings['publicKey'];
   return {
@@ -52,6 +62,10 @@ export function mapConfigurations(body: unknown): FronteggConfigurations {
       ...(typeof lifetime === 'number' && Number.isFinite(lifetime) && lifetime > 0
         ? { maxTokenLifetimeSec: lifetime }
         : {}),
+    },
+    jwtClaims: {
+      roles: settings['addRolesToJwt'] !== false,
+      permissions: settings['addPermissionsToJwt'] !== false,
     },
     publicKey:
       typeof publicKey === 'string' &&

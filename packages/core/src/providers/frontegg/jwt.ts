@@ -2,7 +2,7 @@
  * Signature and claims of Frontegg JWTs: the app domain's `/.well-known/jwks.json` (kid-aware,
  * refreshed — frontegg-wire.md §2 "Public JWKS path"), falling back to the configurations route's
  * `publicKey` PEM (what Frontegg's own SDKs verify with) when the JWKS has no matching key or
- * cannot be reached. RS256 only by default; `iss` = the app URL; `aud` when configured; `exp`
+ * cannot be reached. RS256 only by default; `iss` = the app URL; `aud` one of the configured audiences (default: the vendor client ID); `exp`
  * not required for access tokens, which are checked live at the IdP instead.
  */
 import type { JWTPayload } from 'jose';
@@ -46,7 +46,7 @@ export function createFronteggJwtVerifier(
   const common = {
     algorithms: config.algorithms,
     issuer: config.issuer,
-    audience: config.audience ?? (false as const),
+    audience: config.audience,
     clockToleranceSec: options.clockToleranceSec,
     isCheckedOnline: (payload: JWTPayload) =>
       typeof payload['type'] === 'string' && ONLINE_TYPES.has(payload['type']),

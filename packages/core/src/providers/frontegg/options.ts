@@ -2,7 +2,8 @@
  * Options of the `frontegg` preset, validated once at construction (docs/design.md §3).
  * Frontegg splits its origins: the API gateway (`baseUrl`: vendor auth, configurations,
  * vendor-only routes, management routes) and the app domain (`appUrl`: JWKS, token `iss`, the
- * API-token exchange). The emulator serves both on one origin.
+ * API-token exchange). Both are required: with the gateway alone no real token verifies
+ * (frontegg-api-facts.md "Domains"). The emulator serves both on one origin.
  */
 import { invalidOption } from '../../errors.js';
 
@@ -10,16 +11,31 @@ import { invalidOption } from '../../errors.js';
 export interface FronteggProviderOptions {
   /** API gateway origin, e.g. `https://api.frontegg.com` (or a regional host). http(s) only. */
   readonly baseUrl: string;
-  /** App domain, e.g. `https://app-xyz.frontegg.com`. Default: `baseUrl`. */
-  readonly appUrl?: string;
+  /**
+   * The environment's app domain, e.g. `https://app-xyz.frontegg.com` or your custom domain
+   * (Frontegg portal → Keys & domains). Required: tokens name it in `iss`, and the JWKS and the
+   * API-token exchange live there. A vendor API host (`api.frontegg.com`, `api.<region>.frontegg.com`)
+   * is refused: it belongs in `baseUrl`.
+   */
+  readonly appUrl: string;
   /** Vendor client id (Frontegg portal → Keys & domains). */
   readonly clientId: string;
   /** Vendor API key, sent only to `POST {baseUrl}/auth/vendor`. */
   readonly apiKey: string;
-  /** Expected `aud` (the workspace id). Not checked when absent; `init` then logs a warning. */
+  /**
+   * Accepted `aud` values: the environment's client ID and/or its app ID (Frontegg documents
+   * either). Default: `[clientId]`, the vendor client ID.
+   */
   readonly audience?: string | readonly string[];
   /** Expected `iss`. Default: `appUrl`. */
   readonly issuer?: string;
+  /**
+   * Refuse the credential kind the environment's `machineToMachineAuthStrategy` does not create
+   * (`ClientCredentials` → access tokens refused, `AccessToken` → API tokens refused). Default
+   * `false`: Frontegg's strategy decides what can be created, and its own SDK verifies both kinds
+   * whatever the strategy (frontegg-api-facts.md "Vendor settings").
+   */
+  readonly enforceStrategy?: boolean;
   /** Accept `userToken` (a logged-in user's session JWT) as a credential. Default `false`. */
   readonly allowUserTokens?: boolean;
   /** JWS algorithms accepted. Default `['RS256']` (Frontegg signs RS256; HS* is never accepted). */
@@ -55,8 +71,9 @@ export interface ResolvedFronteggOptions {
   readonly appUrl: string;
   readonly clientId: string;
   readonly apiKey: string;
-  readonly audience: readonly string[] | undefined;
+  readonly audience: readonly string[];
   readonly issuer: string;
+  readonly enforceStrategy: boolean;
   readonly allowUserTokens: boolean;
   readonly algorithms: readonly string[];
   readonly activeListTtlMs: number;
@@ -79,7 +96,20 @@ export function resolveFronteggOptions(options: FronteggProviderOptions): Resolv
   if (typeof options !== 'object' || options === null)
     invalidOption('frontegg', 'must be an object');
   const baseUrl = origin('frontegg.baseUrl', options.baseUrl);
-  const appUrl = options.appUrl === undefined ? baseUrl : origin('frontegg.appUrl', options.appUrl);
+  if (options.appUrl === undefined) {
+    invalidOption(
+      'frontegg.appUrl',
+      "is required: the environment's app domain (Frontegg portal → Keys & domains), where tokens are issued; frontegg.baseUrl is the vendor API",
+    );
+  }
+  const appUrl = origin('frontegg.appUrl', options.appUrl);
+  if (isVendorApiHost(appUrl)) {
+    invalidOption(
+      'frontegg.appUrl',
+      `must be the environment's app domain, not the vendor API host ${new URL(appUrl).host} (that one is frontegg.baseUrl)`,
+    );
+  }
+  const clientId = nonEmpty('frontegg.clientId', options.clientId);
   const issuer =
     options.issuer === undefined ? appUrl : nonEmpty('frontegg.issuer', options.issuer);
   const algorithms = options.algorithms ?? ['RS256'];
@@ -100,10 +130,11 @@ export function resolveFronteggOptions(options: FronteggProviderOptions): Resolv
   return Object.freeze({
     baseUrl,
     appUrl,
-    clientId: nonEmpty('frontegg.clientId', options.clientId),
+    clientId,
     apiKey: nonEmpty('frontegg.apiKey', options.apiKey),
-    audience: audience(options.audience),
+    audience: audience(options.audience) ?? Object.freeze([clientId]),
     issuer,
+    enforceStrategy: bool('frontegg.enforceStrategy', options.enforceStrategy, false),
     allowUserTokens: bool('frontegg.allowUserTokens', options.allowUserTokens, false),
     algorithms: Object.freeze([...algorithms]),
     activeListTtlMs: int('frontegg.activeListTtlMs', options.activeListTtlMs, 10_000, 0),
@@ -132,6 +163,13 @@ export function resolveFronteggOptions(options: FronteggProviderOptions): Resolv
       1,
     ),
   });
+}
+
+/** Frontegg's vendor API gateway: `api.frontegg.com` and its regional `api.<region>.frontegg.com`. */
+const VENDOR_API_HOST = /^api(\.[a-z0-9-]+)?\.frontegg\.com$/i;
+
+export function isVendorApiHost(url: string): boolean {
+  return VENDOR_API_HOST.test(new URL(url).hostname);
 }
 
 /** An http(s) origin (optionally with a path prefix), returned without a trailing slash. */

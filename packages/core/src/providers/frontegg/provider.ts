@@ -10,6 +10,7 @@ import type {
   ExtractedCredential,
   Logger,
   PolicyObservation,
+  Principal,
 } from '../../types.js';
 import type { WebhookReceiver } from '../../webhook-types.js';
 import { createAccessTokenChecker } from './access-tokens.js';
@@ -17,6 +18,8 @@ import type { AccessTokenChecker } from './access-tokens.js';
 import { exchangeApiToken } from './api-token-exchange.js';
 import { readConfigurations } from './configurations.js';
 import { createDeletionWatch } from './deletion-watch.js';
+import { createGrantResolver } from './grants.js';
+import type { GrantResolver } from './grants.js';
 import type { DeletionWatch } from './deletion-watch.js';
 import { createFronteggSend } from './http.js';
 import type { FronteggSend } from './http.js';
@@ -46,6 +49,7 @@ interface Runtime {
   readonly jwt: FronteggJwtVerifier;
   readonly accessTokens: AccessTokenChecker;
   readonly watch: DeletionWatch;
+  readonly grants: GrantResolver;
 }
 
 /**
@@ -57,9 +61,8 @@ interface Runtime {
  *   provider: frontegg({
  *     baseUrl: 'https://api.frontegg.com',
  *     appUrl: 'https://app-xyz.frontegg.com',
- *     clientId: vendorClientId,
+ *     clientId: vendorClientId, // also the expected `aud` unless `audience` says otherwise
  *     apiKey: vendorApiKey,
- *     audience: workspaceId,
  *     webhookSecrets: [hookSecret],
  *   }),
  * });
@@ -71,10 +74,85 @@ export function frontegg(options: FronteggProviderOptions): Provider {
   let runtime: Runtime | undefined;
   /** `defaultTokenExpiration` from the last settings read, in seconds. */
   let maxTokenLifetimeSec: number | undefined;
+  /** `addRolesToJwt` / `addPermissionsToJwt` from the last settings read. */
+  let jwtClaims = { roles: true, permissions: true };
+  /**
+   * Templates and the prehook can make a token outlive `defaultTokenExpiration`
+   * (frontegg-api-facts.md "API tokens"): the longest lifetime and the latest `exp` seen.
+   */
+  const seen = { longestLifetimeSec: 0, latestExpMs: 0 };
+  const watchTtlMs = (): number =>
+    Math.max(
+      config.deletionWatchTtlMs,
+      (maxTokenLifetimeSec ?? 0) * 1000,
+      seen.longestLifetimeSec * 1000,
+      seen.latestExpMs - rt().now(),
+    );
 
   function rt(): Runtime {
-    runtime ??= buildRuntime(config, undefined, () => maxTokenLifetimeSec);
+    runtime ??= buildRuntime(config, undefined, watchTtlMs);
     return runtime;
+  }
+
+  /** Records a verified token's lifetime; one longer than any seen raises the tombstone floor. */
+  function observeLifetime(principal: Principal): void {
+    if (principal.expiresAt === undefined) return;
+    seen.latestExpMs = Math.max(seen.latestExpMs, principal.expiresAt * 1000);
+    const lifetimeSec = Math.ceil(principal.expiresAt - (principal.issuedAt ?? rt().now() / 1000));
+    if (lifetimeSec <= seen.longestLifetimeSec) return;
+    seen.longestLifetimeSec = lifetimeSec;
+    if (lifetimeSec > (maxTokenLifetimeSec ?? 0)) {
+      // Tombstones must outlive this token, not only `defaultTokenExpiration`.
+      rt().context?.observePolicy({ maxTokenLifetimeSec: lifetimeSec }, 'frontegg:token-exp');
+    }
+  }
+
+  /**
+   * An API token's principal, its roles and permissions from the JWT, or from the vendor API when
+   * the environment leaves them out of JWTs or the JWT carries none (never silently "none").
+   */
+  async function apiTokenPrincipal(
+    payload: Record<string, unknown>,
+    type: FronteggTokenType,
+    signal: AbortSignal,
+  ): Promise<Principal> {
+    const principal = toPrincipal(payload, type);
+    const rolesFromIdp = !jwtClaims.roles || payload['roles'] === undefined;
+    const permissionsFromIdp = !jwtClaims.permissions || payload['permissions'] === undefined;
+    if (!rolesFromIdp && !permissionsFromIdp) {
+      return Object.freeze({ ...principal, grantsSource: 'token' });
+    }
+    if (principal.tenantId === undefined || principal.clientId === undefined) {
+      throw new PortcullisError(
+        'ERR_TOKEN_CLAIM_INVALID',
+        'the API token carries no roles or permissions and no tenantId to look them up',
+      );
+    }
+    const resolved = await rt().grants.resolve(
+      {
+        clientId: principal.clientId,
+        tenantId: principal.tenantId,
+        ...(principal.userId === undefined ? {} : { userId: principal.userId }),
+      },
+      signal,
+    );
+    rt().logger.debug(
+      {
+        provider: 'frontegg',
+        grantsSource: 'idp',
+        roles: rolesFromIdp,
+        permissions: permissionsFromIdp,
+      },
+      'frontegg API-token JWT without roles/permissions: read them from the vendor API',
+    );
+    return Object.freeze({
+      ...principal,
+      roles: Object.freeze(rolesFromIdp ? [...resolved.roles] : [...principal.roles]),
+      permissions: Object.freeze(
+        permissionsFromIdp ? [...resolved.permissions] : [...principal.permissions],
+      ),
+      grantsSource: 'idp',
+    });
   }
 
   function reportDisabled(error: unknown): void {
@@ -114,7 +192,7 @@ export function frontegg(options: FronteggProviderOptions): Provider {
           { details: { operation: 'token' } },
         );
       }
-      return { principal: toPrincipal(payload, type), checkedOnline: false };
+      return { principal: await apiTokenPrincipal(payload, type, signal), checkedOnline: false };
     }
     const { payload, type } = await verifyJwt(credential.token, signal);
     if (credential.form === 'api-key' && !isAccessTokenType(type)) {
@@ -123,6 +201,9 @@ export function frontegg(options: FronteggProviderOptions): Provider {
         'ERR_TOKEN_TYPE_NOT_ALLOWED',
         `the ${credential.header} header carries Frontegg access tokens only; send ${type} tokens as Bearer`,
       );
+    }
+    if (type === 'tenantApiToken' || type === 'userApiToken') {
+      return { principal: await apiTokenPrincipal(payload, type, signal), checkedOnline: false };
     }
     if (!isAccessTokenType(type)) {
       return { principal: toPrincipal(payload, type), checkedOnline: false };
@@ -133,20 +214,15 @@ export function frontegg(options: FronteggProviderOptions): Provider {
       tokenId,
       signal,
     );
-    return { principal: toPrincipal(payload, type, entity), checkedOnline: true };
+    const principal = toPrincipal(payload, type, entity);
+    return { principal: Object.freeze({ ...principal, grantsSource: 'idp' }), checkedOnline: true };
   }
 
   return {
     name: 'frontegg',
 
     init(context) {
-      runtime = buildRuntime(config, context, () => maxTokenLifetimeSec);
-      if (config.audience === undefined) {
-        context.logger.warn(
-          { provider: 'frontegg' },
-          'frontegg audience is not set: tokens of any workspace signed with this key are accepted; set audience to your workspace id',
-        );
-      }
+      runtime = buildRuntime(config, context, watchTtlMs);
       if (config.webhookSecrets.length === 0) {
         context.logger.info(
           { provider: 'frontegg' },
@@ -158,6 +234,7 @@ export function frontegg(options: FronteggProviderOptions): Provider {
     async verify(credential, { signal }) {
       try {
         const verified = await verifyCredential(credential, signal);
+        observeLifetime(verified.principal);
         const { watch, context } = rt();
         watch.remember(verified.principal);
         // Without `init` there is no authenticator, hence no receiver and no watch to consult.
@@ -172,9 +249,10 @@ export function frontegg(options: FronteggProviderOptions): Provider {
     async readPolicy(signal): Promise<PolicyObservation> {
       const { vendor, jwt } = rt();
       try {
-        const settings = await readConfigurations(vendor, signal);
+        const settings = await readConfigurations(vendor, signal, config.enforceStrategy);
         if (settings.publicKey !== undefined) jwt.setFallbackKey(settings.publicKey);
         maxTokenLifetimeSec = settings.observation.maxTokenLifetimeSec;
+        jwtClaims = { ...settings.jwtClaims };
         return settings.observation;
       } catch (error) {
         if (isPortcullisError(error) && error.code === 'ERR_M2M_DISABLED')
@@ -237,7 +315,7 @@ export function frontegg(options: FronteggProviderOptions): Provider {
 function buildRuntime(
   config: ResolvedFronteggOptions,
   context: ProviderContext | undefined,
-  maxTokenLifetimeSec: () => number | undefined,
+  watchTtlMs: () => number,
 ): Runtime {
   const now = context === undefined ? Date.now : () => context.now();
   const logger = context?.logger ?? SILENT;
@@ -278,13 +356,14 @@ function buildRuntime(
     }),
     watch: createDeletionWatch({
       vendor,
-      watchTtlMs: () => Math.max(config.deletionWatchTtlMs, (maxTokenLifetimeSec() ?? 0) * 1000),
+      watchTtlMs,
       refreshMs: config.deletionWatchRefreshMs,
       maxTenants: config.deletionWatchMaxTenants,
       clockToleranceSec,
       logger,
       now,
     }),
+    grants: createGrantResolver({ vendor, now }),
   };
 }
 
@@ -297,7 +376,9 @@ async function confirmUnlocked(
   const answer = await vendor.call({
     operation: 'frontegg-user',
     method: 'GET',
-    path: `/identity/resources/users/v1/${encodeURIComponent(userId)}`,
+    // The tenant-free read (VendorOnlyUsers_getUserById): `users/v1/{id}` requires
+    // `frontegg-tenant-id`, which a user event does not always name (frontegg-api-facts.md "Users").
+    path: `/identity/resources/vendor-only/users/v1/${encodeURIComponent(userId)}`,
     signal,
     passStatuses: [404],
   });

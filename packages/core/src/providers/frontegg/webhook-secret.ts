@@ -2,6 +2,8 @@
  * Authenticity of a Frontegg webhook delivery: header `x-webhook-secret` is a JWT signed with the
  * hook's secret (frontegg-wire.md §7, docs.frontegg.com/docs/webhooks-authentication). It does not
  * cover the body and Frontegg documents no claims, so freshness is checked only when present.
+ * Frontegg documents only "verify with jwt.verify and the secret", so every HMAC algorithm is
+ * accepted; `none` and asymmetric algorithms never are (frontegg-api-facts.md "Webhooks").
  */
 import { errors as joseErrors, jwtVerify } from 'jose';
 import { PortcullisError } from '../../errors.js';
@@ -18,6 +20,8 @@ export interface WebhookSecretCheck {
 }
 
 const MAX_HEADER_CHARS = 4096;
+/** The HMAC algorithms a shared secret can sign with. */
+export const WEBHOOK_ALGORITHMS: readonly string[] = Object.freeze(['HS256', 'HS384', 'HS512']);
 
 /** Encodes configured secrets once, at construction. */
 export function encodeSecrets(secrets: readonly string[]): readonly Uint8Array[] {
@@ -27,7 +31,7 @@ export function encodeSecrets(secrets: readonly string[]): readonly Uint8Array[]
 
 /**
  * Verifies the header value. Throws ERR_WEBHOOK_SIGNATURE_INVALID (missing, malformed, wrong
- * secret, not HS256) or ERR_WEBHOOK_TIMESTAMP_STALE (expired, `iat` too old or in the future).
+ * secret, not HS256/HS384/HS512) or ERR_WEBHOOK_TIMESTAMP_STALE (expired, `iat` too old or in the future).
  */
 export async function verifyWebhookSecret(
   header: string | undefined,
@@ -39,9 +43,9 @@ export async function verifyWebhookSecret(
   let payload: Record<string, unknown> | undefined;
   for (const key of check.secretKeys) {
     try {
-      // Claims are checked below with our own clock; jose only checks the HS256 signature here.
+      // Claims are checked below with our own clock; jose checks the HMAC signature here.
       const verified = await jwtVerify(header, key, {
-        algorithms: ['HS256'],
+        algorithms: [...WEBHOOK_ALGORITHMS],
         currentDate: new Date(check.now),
         clockTolerance: check.clockToleranceSec,
       });
