@@ -139,6 +139,29 @@ describe('frontegg deletion watch (API-token deletion without a client id)', () 
     expect(actions.calls).toEqual([]);
   });
 
+  it('reads a 404 for a deleted user as "no tokens": revokes, never an IdP failure', async () => {
+    const clock = { now: Date.now() };
+    const { watch } = watchAt(clock);
+    const iat = Math.floor(clock.now / 1000) - 60;
+    watch.remember(apiPrincipal('of-deleted-user', 't404', iat, 'gone-user'));
+    fake.apiTokens.set('t404', []);
+    const actions = recordingActions({ t404: ['of-deleted-user'] });
+    // No `t404/gone-user` entry: the fake answers 404 "User not found", as Frontegg does.
+    const result = await watch.reconcile('t404', undefined, actions, signal());
+    expect(result).toEqual({ revoked: 1, invalidated: 0 });
+    expect(actions.calls).toEqual([
+      { action: 'revoke', selector: { clientId: 'of-deleted-user' } },
+    ]);
+    clock.now += 10_000;
+    const error = await watch
+      .check(apiPrincipal('other-personal', 't404', iat, 'gone-user'), recordingActions(), signal())
+      .then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+    expect((error as PortcullisError).code).toBe('ERR_TOKEN_REVOKED');
+  });
+
   it('stops watching after the TTL and bounds the number of watched tenants', async () => {
     const clock = { now: Date.now() };
     const { watch, logger } = watchAt(clock);

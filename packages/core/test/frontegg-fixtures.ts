@@ -162,6 +162,8 @@ export async function startFakeFrontegg(): Promise<FakeFrontegg> {
     const userId = headers['frontegg-user-id'];
     if (path === '/identity/resources/users/api-tokens/v1' && typeof tenantId === 'string') {
       const key = `${tenantId}/${String(userId)}`;
+      // Like Frontegg: a user that does not exist (any more) is a 404, not an empty list.
+      if (!fake.apiTokens.has(key)) return [404, { errors: ['User not found'] }];
       return [200, (fake.apiTokens.get(key) ?? []).map((clientId) => ({ clientId, tenantId }))];
     }
     return [404, { errors: ['no route'] }];

@@ -52,6 +52,7 @@ interface Watch {
 }
 
 const TENANT_LIST = '';
+const NONE: ReadonlySet<string> = new Set();
 const MAX_OWNERS = 100_000;
 const MAX_USER_LISTS_PER_RECONCILE = 50;
 const MAX_LISTED_TOKENS = 100_000;
@@ -73,8 +74,11 @@ export function createDeletionWatch(options: DeletionWatchOptions): DeletionWatc
         ...(personal ? { 'frontegg-user-id': userId } : {}),
       },
       signal,
+      // A deleted user (or tenant) has no tokens: 404 is an answer, not an IdP failure.
+      passStatuses: [404],
     });
-    return { ids: clientIdsOf(answer.body), fetchedAt: options.now() };
+    const ids = answer.status === 404 ? NONE : clientIdsOf(answer.body);
+    return { ids, fetchedAt: options.now() };
   }
 
   async function listFor(
