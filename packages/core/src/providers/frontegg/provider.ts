@@ -128,9 +128,11 @@ export function frontegg(options: FronteggProviderOptions): Provider {
       return { principal: toPrincipal(payload, type), checkedOnline: false };
     }
     const tokenId = typeof payload['sub'] === 'string' ? payload['sub'] : '';
+    const iat = payload['iat'];
     const entity: AccessTokenEntity = await accessTokens.check(
       type === 'tenantAccessToken' ? 'tenants' : 'users',
       tokenId,
+      typeof iat === 'number' && Number.isFinite(iat) ? iat : undefined,
       signal,
     );
     return { principal: toPrincipal(payload, type, entity), checkedOnline: true };
@@ -273,6 +275,7 @@ function buildRuntime(
       vendor,
       listTtlMs: config.activeListTtlMs,
       listMax: config.activeListMax,
+      clockToleranceSec,
       logger,
       now,
     }),
