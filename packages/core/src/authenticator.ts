@@ -379,6 +379,11 @@ class PortcullisAuthenticator implements Authenticator {
 
   #unlockLocally(userId: string, source: string): Tombstone | undefined {
     const removed = this.#table.unlock(userId);
+    // The IdP refused the user's credentials while locked; those refusals are cached under
+    // credential hashes that cannot be traced to the user. Negative entries are cheap to rebuild:
+    // drop them all (and keep in-flight refusals out) so the unlocked credential works at once.
+    this.#guard.record(ALL);
+    this.#cache.clearNegative();
     publish('revocation', () => ({ action: 'unlock', source, selector: { userId } }));
     return removed;
   }

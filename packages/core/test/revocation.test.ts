@@ -8,6 +8,7 @@ import { GenerationLog } from '../src/revocation/generation-log.js';
 import { TombstoneTable } from '../src/revocation/tombstone-table.js';
 import type { Logger, Tombstone } from '../src/types.js';
 import {
+  basic,
   bearer,
   Clock,
   codeOf,
@@ -156,6 +157,23 @@ describe('lockUser / unlockUser', () => {
     await auth.unlockUser('u1');
     await expect(auth.authenticate(bearer('u-old'))).resolves.toMatchObject({ userId: 'u1' });
     await expect(auth.authenticate(bearer('u-new'))).resolves.toMatchObject({ userId: 'u1' });
+  });
+
+  it('drops negative answers on unlock: a personal Basic credential refused while locked works at once', async () => {
+    const { auth, provider } = setup({ cache: { negativeTtlMs: 60_000 } });
+    await auth.lockUser('u1');
+    // While locked the IdP refuses the exchange; the refusal is negative-cached.
+    expect(await codeOf(auth.authenticate(basic('personal', 's3cret')))).toBe(
+      'ERR_CLIENT_CREDENTIALS_INVALID',
+    );
+    provider.addClient('personal', 's3cret', makePrincipal({ clientId: 'personal', userId: 'u1' }));
+    expect(await codeOf(auth.authenticate(basic('personal', 's3cret')))).toBe(
+      'ERR_CLIENT_CREDENTIALS_INVALID',
+    );
+    await auth.unlockUser('u1');
+    await expect(auth.authenticate(basic('personal', 's3cret'))).resolves.toMatchObject({
+      userId: 'u1',
+    });
   });
 
   it('caps a lock at 30 days', async () => {
