@@ -65,6 +65,8 @@ const ALL: Selector = Object.freeze({ all: true as const });
 const EVICTION_DEGRADED_MS = 60 * 60 * 1000;
 /** Longest provider-reported token lifetime taken as the tombstone TTL floor (1 year). */
 const MAX_TTL_FLOOR_MS = 366 * 24 * 60 * 60 * 1000;
+/** Longest pause between two provider warm-up attempts. */
+const WARM_UP_MAX_DELAY_MS = 5_000;
 
 // Payload factories allocated once: publishing on the hit path costs a `hasSubscribers` check.
 const decisionChannel = diagnostics.channel(CHANNELS.decision);
@@ -84,6 +86,20 @@ const CACHE_EVENTS = {
  * await auth.ready();
  * const principal = await auth.authenticate({ headers: req.headers, url: req.url });
  */
+/** Waits `ms` (unref'd), or less when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    timer.unref();
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
   return new PortcullisAuthenticator(resolveOptions(options));
 }
@@ -110,6 +126,11 @@ class PortcullisAuthenticator implements Authenticator {
     idpCalls: 0,
   };
   #closed = false;
+  /** Set once policy, provider warm-up and the first store load are over (then never unset). */
+  #isReady = false;
+  #providerWarm: boolean;
+  #storeLoaded: boolean;
+  #readyPromise: Promise<void> = Promise.resolve();
   #revocationTtlMs: number;
   #lastPolicyWrite: Promise<void> = Promise.resolve();
 
@@ -158,6 +179,8 @@ class PortcullisAuthenticator implements Authenticator {
       refresh: () => policy.refresh(),
     });
     this.#link = o.store === undefined ? undefined : this.#createStoreLink(o);
+    this.#providerWarm = o.provider.ready === undefined;
+    this.#storeLoaded = this.#link === undefined;
 
     // The standard receiver validates its secrets: build it before the provider starts anything.
     const standard = buildStandardReceiver(o, this.#actions('webhook:standard'));
@@ -167,7 +190,14 @@ class PortcullisAuthenticator implements Authenticator {
     this.webhooks = Object.freeze({ standard, ...providerReceivers });
 
     this.#policy.start();
-    void this.#link?.start();
+    const loaded = this.#link?.start().then(() => {
+      this.#storeLoaded = true;
+    });
+    this.#readyPromise = Promise.all([this.#policy.ready(), loaded, this.#warmProvider()]).then(
+      () => {
+        this.#isReady = true;
+      },
+    );
   }
 
   // ---------------------------------------------------------------- request path
@@ -178,6 +208,7 @@ class PortcullisAuthenticator implements Authenticator {
     let label: CacheLabel = 'none';
     try {
       if (this.#closed) throw closedError();
+      if (!this.#isReady) await this.#untilReady();
       const credential = extractCredential(request, this.#o.credentials);
       form = credential.form;
       gateForm(this.#policy.current(), form);
@@ -225,6 +256,64 @@ class PortcullisAuthenticator implements Authenticator {
         this.#decision(outcome, failure.code, form, undefined, label, startedAt);
       }
       throw failure;
+    }
+  }
+
+  /**
+   * Start-up: an unknown policy answers at once (the gate's ERR_POLICY_UNKNOWN); the rest of the
+   * load (vendor token, shared tombstones and watches) is usually a few ms away, so wait for it,
+   * bounded by the IdP timeout, then answer 503 rather than decide on half-loaded state.
+   */
+  async #untilReady(): Promise<void> {
+    if (!this.#policy.known()) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.#o.idp.timeoutMs);
+      timer.unref();
+    });
+    try {
+      await Promise.race([this.#readyPromise, timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (this.#closed) throw closedError();
+    if (!this.#isReady && this.#policy.known()) {
+      throw new PortcullisError(
+        'ERR_NOT_READY',
+        `Starting: ${this.#loading().join(', ')} not loaded yet; retry shortly`,
+      );
+    }
+  }
+
+  /** What start-up still waits for besides the policy. */
+  #loading(): string[] {
+    const loading: string[] = [];
+    if (!this.#providerWarm) loading.push(`${this.#o.provider.name} provider`);
+    if (!this.#storeLoaded) loading.push('shared revocation state');
+    return loading;
+  }
+
+  /** Retries `provider.ready` with back-off until it succeeds or the authenticator closes. */
+  async #warmProvider(): Promise<void> {
+    const provider = this.#o.provider;
+    if (provider.ready === undefined) return;
+    for (let attempt = 0; !this.#closed; attempt++) {
+      try {
+        await provider.ready(
+          AbortSignal.any([this.#closing.signal, AbortSignal.timeout(this.#o.idp.timeoutMs)]),
+        );
+        this.#providerWarm = true;
+        return;
+      } catch (error) {
+        if (this.#closed) return;
+        if (attempt === 0) {
+          this.#o.logger.warn(
+            { err: errorSummary(error), provider: provider.name },
+            'portcullis: the provider is not ready yet (retrying); requests get 503 meanwhile',
+          );
+        }
+        await pause(Math.min(250 * 2 ** attempt, WARM_UP_MAX_DELAY_MS), this.#closing.signal);
+      }
     }
   }
 
@@ -575,12 +664,14 @@ class PortcullisAuthenticator implements Authenticator {
           : (safeHealth(() => store.health()) ?? { status: 'down', detail: 'no health' }),
       tombstones,
       closed: this.#closed,
+      loading: this.#isReady ? [] : this.#loading(),
     });
   }
 
   ready(): Promise<void> {
-    // `store.start` resolves even when the store is unreachable, so this cannot hang on an outage.
-    return Promise.all([this.#policy.ready(), this.#link?.started()]).then(() => undefined);
+    // `store.start` resolves even when the store is unreachable, so a Redis outage cannot hang it;
+    // the provider warm-up and the policy wait for the IdP, as requests would.
+    return this.#readyPromise;
   }
 
   async close(): Promise<void> {

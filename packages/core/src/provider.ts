@@ -63,6 +63,11 @@ export interface Provider {
   readonly name: string;
   /** Called once by `createAuthenticator`, before any `verify`. */
   init?(context: ProviderContext): void;
+  /**
+   * Resolves once the provider can verify without a start-up call of its own (Frontegg: a vendor
+   * token is held). The authenticator is not ready before; it retries with back-off on failure.
+   */
+  ready?(signal: AbortSignal): Promise<void>;
   /** Verify a credential. Throws a `PortcullisError`: negative codes for bad credentials, 503-class for IdP trouble. */
   verify(credential: ExtractedCredential, context: VerifyContext): Promise<VerifiedCredential>;
   /** The IdP's own M2M settings, where it has a settings route. Absent → events are authoritative. */

@@ -157,6 +157,12 @@ export function frontegg(options: FronteggProviderOptions): Provider {
       }
     },
 
+    async ready(signal) {
+      // Ready means a vendor token is held: the first deletion check or access-token lookup must
+      // not wait for (or fail on) the vendor authentication.
+      await rt().vendor.ensureToken(signal);
+    },
+
     async verify(credential, { signal }) {
       try {
         const verified = await verifyCredential(credential, signal);
