@@ -41,6 +41,7 @@ import { GenerationLog } from './revocation/generation-log.js';
 import { LOCK_TTL_MS } from './revocation/lifetime.js';
 import { normalizeSelector } from './revocation/selector.js';
 import { TombstoneTable } from './revocation/tombstone-table.js';
+import { WatchTable } from './revocation/watch-table.js';
 import type {
   ComponentHealth,
   CredentialForm,
@@ -51,6 +52,7 @@ import type {
   RequestLike,
   Requirements,
   Selector,
+  TenantWatch,
   Tombstone,
 } from './types.js';
 import type { WebhookReceiver } from './webhook-types.js';
@@ -65,6 +67,10 @@ const ALL: Selector = Object.freeze({ all: true as const });
 const EVICTION_DEGRADED_MS = 60 * 60 * 1000;
 /** Longest provider-reported token lifetime taken as the tombstone TTL floor (1 year). */
 const MAX_TTL_FLOOR_MS = 366 * 24 * 60 * 60 * 1000;
+/** Most tenants under a deletion watch at once (each is one small map entry). */
+const MAX_WATCHES = 10_000;
+/** Longest deletion watch accepted from a provider (a year, like the TTL floor). */
+const MAX_WATCH_TTL_MS = MAX_TTL_FLOOR_MS;
 /** Longest pause between two provider warm-up attempts. */
 const WARM_UP_MAX_DELAY_MS = 5_000;
 
@@ -86,6 +92,11 @@ const CACHE_EVENTS = {
  * await auth.ready();
  * const principal = await auth.authenticate({ headers: req.headers, url: req.url });
  */
+/** What a deletion watch re-checks: the tenant's client credentials (access tokens are live-checked). */
+function watchedSelector(tenantId: string): Selector {
+  return normalizeSelector({ tenantId, credential: 'client_credentials' });
+}
+
 /** Waits `ms` (unref'd), or less when `signal` aborts. */
 function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise<void>((resolve) => {
@@ -110,6 +121,7 @@ class PortcullisAuthenticator implements Authenticator {
   readonly #cache: PrincipalCache;
   readonly #guard = new GenerationLog();
   readonly #table: TombstoneTable;
+  readonly #watches: WatchTable;
   readonly #limiter: InFlightLimiter;
   readonly #flights = new SingleFlight<Outcome>();
   readonly #resolver: Resolver;
@@ -151,6 +163,14 @@ class PortcullisAuthenticator implements Authenticator {
       clockToleranceSec: o.clockToleranceSec,
       onEvict: (evicted, size) => this.#loudEviction(evicted, size),
     });
+    this.#watches = new WatchTable({
+      maxWatches: MAX_WATCHES,
+      onEvict: (evicted) =>
+        o.logger.error(
+          { tenantId: evicted.tenantId, maxWatches: MAX_WATCHES },
+          'portcullis: too many deletion watches; stopped watching the tenant closest to expiry',
+        ),
+    });
     this.#limiter = new InFlightLimiter({
       maxInFlight: o.idp.maxInFlight,
       maxQueue: o.idp.maxQueue,
@@ -168,6 +188,7 @@ class PortcullisAuthenticator implements Authenticator {
       counters: this.#counters,
       closing: this.#closing.signal,
       revocationTtlMs: () => this.#revocationTtlMs,
+      isWatched: (principal) => this.#isWatched(principal),
     });
     this.#policy = this.#createPolicyManager();
     const policy = this.#policy;
@@ -451,6 +472,47 @@ class PortcullisAuthenticator implements Authenticator {
     });
   }
 
+  /** Starts (or restarts) a deletion watch here and on every replica. */
+  async #watchTenant(tenantId: string, ttlMs: number, source: string): Promise<TenantWatch> {
+    if (this.#closed) throw closedError();
+    if (typeof tenantId !== 'string' || tenantId === '' || tenantId.length > 1024) {
+      throw new PortcullisError('ERR_INVALID_OPTION', 'a deletion watch needs a tenant id');
+    }
+    const now = this.#o.now();
+    const requested: TenantWatch = Object.freeze({
+      tenantId,
+      startedAt: now,
+      expiresAt: now + Math.min(Math.max(ttlMs, 1), MAX_WATCH_TTL_MS),
+    });
+    const watch = this.#applyWatch(requested, source) ?? requested;
+    // Stored before published, like a tombstone: a replica that misses the message loads it.
+    await this.#link?.write('deletion watch', async (store) => {
+      await store.saveWatch(watch);
+      await store.publish({ v: 1, origin: this.#o.originId, type: 'watch', watch });
+      await store.sharedCache?.deleteMatching(watchedSelector(tenantId));
+    });
+    return watch;
+  }
+
+  /**
+   * Adds the watch and drops the tenant's cached client credentials: each is verified again (and
+   * checked against the IdP's list) once under the watch, then cached as usual.
+   */
+  #applyWatch(watch: TenantWatch, source: string): TenantWatch | undefined {
+    const stored = this.#watches.add(watch, this.#o.now());
+    if (stored !== undefined) this.#invalidateLocally(watchedSelector(watch.tenantId), source);
+    return stored;
+  }
+
+  #isWatched(principal: Principal): boolean {
+    return (
+      principal.credential === 'client_credentials' &&
+      principal.tenantId !== undefined &&
+      this.#watches.size > 0 &&
+      this.#watches.get(principal.tenantId, this.#o.now()) !== undefined
+    );
+  }
+
   #invalidateLocally(selector: Selector, source: string): void {
     this.#guard.record(selector);
     this.#cache.invalidate(selector);
@@ -568,12 +630,16 @@ class PortcullisAuthenticator implements Authenticator {
       originId: o.originId,
       logger: o.logger,
       table: this.#table,
+      watches: this.#watches,
       policy: this.#policy,
       now: o.now,
       isClosed: () => this.#closed,
       invalidateLocally: (selector, source) => this.#invalidateLocally(selector, source),
       applyTombstone: (tombstone, source) => {
         this.#applyTombstone(tombstone, source);
+      },
+      applyWatch: (watch, source) => {
+        this.#applyWatch(watch, source);
       },
       unlockLocally: (userId, source) => {
         this.#unlockLocally(userId, source);
@@ -628,6 +694,8 @@ class PortcullisAuthenticator implements Authenticator {
             : `${source}:${eventSource}`,
         ),
       cachedClientIds: (tenantId: string) => this.#cache.clientIdsOfTenant(tenantId),
+      watchTenant: (tenantId: string, ttlMs: number) => this.#watchTenant(tenantId, ttlMs, source),
+      watchOf: (tenantId: string) => this.#watches.get(tenantId, this.#o.now()),
     });
   }
 
@@ -653,7 +721,12 @@ class PortcullisAuthenticator implements Authenticator {
             status: 'degraded',
             detail: `tombstone table full: ${this.#table.evictions} revocations evicted`,
           }
-        : { status: 'ok', detail: `${this.#table.size} of ${o.revocation.maxTombstones}` };
+        : {
+            status: 'ok',
+            detail:
+              `${this.#table.size} of ${o.revocation.maxTombstones}` +
+              (this.#watches.size > 0 ? `; ${this.#watches.size} tenant(s) watched` : ''),
+          };
     const store = this.#link?.store;
     return buildHealthReport({
       policy: this.#policy.current(),

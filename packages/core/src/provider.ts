@@ -10,6 +10,7 @@ import type {
   PolicyObservation,
   Principal,
   Selector,
+  TenantWatch,
 } from './types.js';
 import type { WebhookReceiver } from './webhook-types.js';
 
@@ -41,6 +42,14 @@ export interface AuthenticatorActions {
   applyPolicyEvent(observation: PolicyObservation, source: string): Promise<void>;
   /** Client ids of cached principals of one tenant (for undocumented deletion payloads). */
   cachedClientIds(tenantId: string): readonly string[];
+  /**
+   * Starts (or restarts) a deletion watch for the tenant on every replica: stored, published,
+   * loaded at start and on reconnect; the tenant's cached client credentials are dropped so each
+   * is verified (and checked by the provider) again. Resolves with the watch as held.
+   */
+  watchTenant(tenantId: string, ttlMs: number): Promise<TenantWatch>;
+  /** The tenant's live deletion watch, whichever replica started it. */
+  watchOf(tenantId: string): TenantWatch | undefined;
 }
 
 /** What the authenticator gives a provider when it starts. */

@@ -27,6 +27,7 @@ import type {
   Principal,
   RequestLike,
   Selector,
+  TenantWatch,
   Tombstone,
 } from '../src/types.js';
 
@@ -241,6 +242,7 @@ export async function eventually(check: () => boolean, timeoutMs = 2000): Promis
  */
 export class MemoryStore implements SharedStore {
   readonly tombstones = new Map<string, Tombstone>();
+  readonly watches = new Map<string, TenantWatch>();
   readonly published: BusMessage[] = [];
   readonly webhookIds = new Set<string>();
   policy: PolicyState | undefined;
@@ -269,6 +271,19 @@ export class MemoryStore implements SharedStore {
   async loadTombstones(): Promise<readonly Tombstone[]> {
     this.#check();
     return [...this.tombstones.values()];
+  }
+  async saveWatch(watch: TenantWatch): Promise<void> {
+    this.#check();
+    const stored = this.watches.get(watch.tenantId);
+    this.watches.set(watch.tenantId, {
+      tenantId: watch.tenantId,
+      startedAt: Math.max(watch.startedAt, stored?.startedAt ?? 0),
+      expiresAt: Math.max(watch.expiresAt, stored?.expiresAt ?? 0),
+    });
+  }
+  async loadWatches(): Promise<readonly TenantWatch[]> {
+    this.#check();
+    return [...this.watches.values()].filter((watch) => watch.expiresAt > Date.now());
   }
   async savePolicy(state: PolicyState): Promise<PolicyState> {
     this.#check();

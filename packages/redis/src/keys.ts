@@ -18,6 +18,8 @@ export interface KeyLayout {
   readonly tombstoneExpiries: string;
   /** Sorted set: tombstone id scored by `revokedAt` (epoch ms). */
   readonly tombstoneRevokedAt: string;
+  /** Hash: tenant id → `{startedAt, expiresAt}` JSON (deletion watches). */
+  readonly watches: string;
   /** Hash: `at`, `origin`, `state` (PolicyState JSON). */
   readonly policy: string;
   /** String with PX: a remembered webhook id (SHA-256 of the id, so its length is bounded). */
@@ -36,6 +38,7 @@ export function createKeyLayout(prefix: string): KeyLayout {
     tombstoneBodies: `${prefix}tombstones`,
     tombstoneExpiries: `${prefix}tombstones:expires`,
     tombstoneRevokedAt: `${prefix}tombstones:revoked`,
+    watches: `${prefix}watches`,
     policy: `${prefix}policy`,
     webhookId: (id: string) => `${prefix}webhook:${createHash('sha256').update(id).digest('hex')}`,
     cachePattern: `${escapeGlob(prefix)}cache:*`,

@@ -13,16 +13,24 @@ import type {
   SharedPrincipalCache,
   SharedStore,
   StoreSink,
+  TenantWatch,
   Tombstone,
 } from '@portcullis/core';
 import type { Redis } from 'ioredis';
-import { parseJson, toBusMessage, toPolicyState, toSelector, toTombstone } from './codec.js';
+import {
+  parseJson,
+  toBusMessage,
+  toPolicyState,
+  toSelector,
+  toTombstone,
+  toWatch,
+} from './codec.js';
 import { RedisLink } from './connection.js';
 import { storeClosed, storeUnavailable } from './errors.js';
 import { createKeyLayout, tombstoneId } from './keys.js';
 import { defaultClientName, resolveOptions } from './options.js';
 import type { RedisStoreOptions } from './options.js';
-import { LOAD_TOMBSTONES, SAVE_POLICY, SAVE_TOMBSTONE } from './scripts.js';
+import { LOAD_TOMBSTONES, SAVE_POLICY, SAVE_TOMBSTONE, SAVE_WATCH } from './scripts.js';
 import { createSharedCache } from './shared-cache.js';
 import type { RunCommand } from './shared-cache.js';
 
@@ -212,6 +220,38 @@ export function createRedisStore(options: RedisStoreOptions = {}): SharedStore {
       return assembleTombstones(reply, at, (reason) =>
         logger.warn({ component: 'redis', reason }, 'ignored a malformed stored tombstone'),
       );
+    },
+
+    async saveWatch(watch: TenantWatch): Promise<void> {
+      const checked = toWatch(watch);
+      await run('watch save', (redis) =>
+        SAVE_WATCH.run(
+          redis,
+          [keys.watches],
+          [checked.tenantId, checked.startedAt, checked.expiresAt, now()],
+        ),
+      );
+    },
+
+    async loadWatches(): Promise<readonly TenantWatch[]> {
+      const at = now();
+      const stored = await run('watch load', (redis) => redis.hgetall(keys.watches));
+      const out: TenantWatch[] = [];
+      const expired: string[] = [];
+      for (const [tenantId, text] of Object.entries(stored)) {
+        const parsed = parseJson(text, (body) => toWatch({ ...(body as object), tenantId }));
+        if (!parsed.ok) {
+          logger.warn(
+            { component: 'redis', reason: parsed.reason },
+            'ignored a malformed stored watch',
+          );
+        } else if (parsed.value.expiresAt > at) out.push(parsed.value);
+        else expired.push(tenantId);
+      }
+      if (expired.length > 0) {
+        await run('watch prune', (redis) => redis.hdel(keys.watches, ...expired));
+      }
+      return out;
     },
 
     async savePolicy(state: PolicyState): Promise<PolicyState> {

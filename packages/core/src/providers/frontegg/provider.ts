@@ -197,6 +197,7 @@ export function frontegg(options: FronteggProviderOptions): Provider {
         remember: (principal) => rt().watch.remember(principal),
         reconcile: (...args) => rt().watch.reconcile(...args),
         check: (...args) => rt().watch.check(...args),
+        sweep: (...args) => rt().watch.sweep(...args),
         size: () => rt().watch.size(),
       };
       const logger: Logger = {
@@ -223,14 +224,10 @@ export function frontegg(options: FronteggProviderOptions): Provider {
     },
 
     health(): ComponentHealth {
-      const { jwt, vendor, watch } = rt();
+      const { jwt, vendor } = rt();
       const keys = jwt.health();
-      const watched = watch.size();
-      const detail = [
-        keys.detail,
-        vendor.hasToken() ? undefined : 'no vendor token yet',
-        watched > 0 ? `${watched} tenant(s) watched after unnamed API-token deletions` : undefined,
-      ]
+      // Deletion watches are the authenticator's shared state: its `tombstones` detail counts them.
+      const detail = [keys.detail, vendor.hasToken() ? undefined : 'no vendor token yet']
         .filter((part) => part !== undefined)
         .join('; ');
       return detail === '' ? { status: keys.status } : { status: keys.status, detail };
