@@ -41,6 +41,7 @@ import { GenerationLog } from './revocation/generation-log.js';
 import { LOCK_TTL_MS } from './revocation/lifetime.js';
 import { normalizeSelector } from './revocation/selector.js';
 import { TombstoneTable } from './revocation/tombstone-table.js';
+import { ReconcileSweep } from './revocation/reconcile-sweep.js';
 import { WatchTable } from './revocation/watch-table.js';
 import type {
   ComponentHealth,
@@ -128,6 +129,7 @@ class PortcullisAuthenticator implements Authenticator {
   readonly #policy: PolicyManager;
   readonly #idpHealth: IdpHealth;
   readonly #link: StoreLink | undefined;
+  readonly #sweep: ReconcileSweep | undefined;
   readonly #closing = new AbortController();
   readonly #counters: Counters = {
     hits: 0,
@@ -200,6 +202,7 @@ class PortcullisAuthenticator implements Authenticator {
       refresh: () => policy.refresh(),
     });
     this.#link = o.store === undefined ? undefined : this.#createStoreLink(o);
+    this.#sweep = this.#createSweep(o);
     this.#providerWarm = o.provider.ready === undefined;
     this.#storeLoaded = this.#link === undefined;
 
@@ -217,6 +220,7 @@ class PortcullisAuthenticator implements Authenticator {
     this.#readyPromise = Promise.all([this.#policy.ready(), loaded, this.#warmProvider()]).then(
       () => {
         this.#isReady = true;
+        this.#sweep?.start();
       },
     );
   }
@@ -648,6 +652,34 @@ class PortcullisAuthenticator implements Authenticator {
     });
   }
 
+  /** The lost-webhook sweep, when the provider can list tokens and it is not switched off. */
+  #createSweep(o: ResolvedOptions): ReconcileSweep | undefined {
+    const provider = o.provider;
+    const reconcile = provider.reconcile?.bind(provider);
+    if (reconcile === undefined || o.revocation.reconcileIntervalMs === 0) return undefined;
+    const actions = this.#actions('reconcile');
+    return new ReconcileSweep({
+      intervalMs: o.revocation.reconcileIntervalMs,
+      maxTenants: o.revocation.reconcileMaxTenants,
+      tenants: () => this.#cache.tenantIds(),
+      principalsOf: (tenantId) => this.#cache.clientCredentialsOfTenant(tenantId),
+      reconcile: (tenantId, principals, signal) => reconcile(tenantId, principals, actions, signal),
+      lease: async (tenantId, ttlMs) => {
+        const link = this.#link;
+        if (link === undefined) return true;
+        try {
+          return await link.store.acquireLease(`reconcile:${tenantId}`, ttlMs);
+        } catch {
+          // Store down: replicas cannot share the work, so each checks its own cache.
+          return true;
+        }
+      },
+      timeoutMs: o.idp.timeoutMs * 4,
+      logger: o.logger,
+      random: Math.random,
+    });
+  }
+
   #providerContext(): ProviderContext {
     const o = this.#o;
     return Object.freeze({
@@ -751,6 +783,7 @@ class PortcullisAuthenticator implements Authenticator {
     if (this.#closed) return;
     this.#closed = true;
     this.#policy.close();
+    this.#sweep?.close();
     this.#closing.abort();
     this.#limiter.rejectQueued(closedError());
     const link = this.#link;

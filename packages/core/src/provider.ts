@@ -83,6 +83,17 @@ export interface Provider {
   readPolicy?(signal: AbortSignal): Promise<PolicyObservation>;
   /** Provider-specific webhook receivers (e.g. `frontegg`), built with the authenticator's actions. */
   createWebhookReceivers?(actions: AuthenticatorActions): Readonly<Record<string, WebhookReceiver>>;
+  /**
+   * Re-checks cached client credentials of one tenant against the IdP's token lists and revokes
+   * (through `actions`) what is gone: the reconciliation sweep for lost webhooks. Only providers
+   * whose IdP can list tokens implement it (Frontegg). Bounded: a few list reads per call.
+   */
+  reconcile?(
+    tenantId: string,
+    principals: readonly Principal[],
+    actions: AuthenticatorActions,
+    signal: AbortSignal,
+  ): Promise<{ readonly revoked: number }>;
   health?(): ComponentHealth;
   close?(): Promise<void>;
 }

@@ -72,6 +72,11 @@ export interface SharedStore {
   savePolicy(state: PolicyState): Promise<PolicyState>;
   loadPolicy(): Promise<PolicyState | undefined>;
   publish(message: BusMessage): Promise<void>;
+  /**
+   * Takes a named lease for `ttlMs` unless another replica holds it: true when this replica got
+   * it (e.g. one replica per interval sweeps a tenant).
+   */
+  acquireLease(name: string, ttlMs: number): Promise<boolean>;
   /** True if the webhook id was already remembered (by any replica). */
   hasWebhookId(id: string): Promise<boolean>;
   rememberWebhookId(id: string, ttlMs: number): Promise<void>;

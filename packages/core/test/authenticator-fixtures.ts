@@ -305,6 +305,14 @@ export class MemoryStore implements SharedStore {
     this.#check();
     this.published.push(message);
   }
+  readonly leases = new Map<string, number>();
+  async acquireLease(name: string, ttlMs: number): Promise<boolean> {
+    this.#check();
+    const held = this.leases.get(name);
+    if (held !== undefined && held > Date.now()) return false;
+    this.leases.set(name, Date.now() + ttlMs);
+    return true;
+  }
   async hasWebhookId(id: string): Promise<boolean> {
     this.#check();
     return this.webhookIds.has(id);

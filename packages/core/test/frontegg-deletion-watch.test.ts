@@ -216,3 +216,34 @@ describe('frontegg deletion watch (API-token deletion without a client id)', () 
     ]);
   });
 });
+
+describe('frontegg reconciliation sweep (lost webhooks)', () => {
+  it('reads each owner list fresh, revokes what is gone, reads at most maxLists lists', async () => {
+    const clock = { now: Date.now() };
+    const { watch, book } = watchAt(clock);
+    const iat = Math.floor(clock.now / 1000) - 60;
+    fake.apiTokens.set('ts', ['t-kept']);
+    fake.apiTokens.set('ts/u1', ['p-kept']);
+    const principals = [
+      apiPrincipal('t-kept', 'ts', iat),
+      apiPrincipal('t-gone', 'ts', iat),
+      apiPrincipal('p-kept', 'ts', iat, 'u1'),
+      apiPrincipal('p-gone', 'ts', iat, 'u1'),
+      apiPrincipal('of-deleted-user', 'ts', iat, 'u-deleted'),
+      apiPrincipal('elsewhere', 'other-tenant', iat),
+    ];
+    const actions = recordingActions({}, book);
+    const result = await watch.sweep('ts', principals, actions, 10, signal());
+    expect(result).toEqual({ revoked: 3, lists: 3 });
+    expect(actions.calls).toEqual([
+      { action: 'revoke', selector: { clientId: 't-gone' } },
+      { action: 'revoke', selector: { clientId: 'p-gone' } },
+      { action: 'revoke', selector: { clientId: 'of-deleted-user' } },
+    ]);
+    const bounded = recordingActions({}, book);
+    expect(await watch.sweep('ts', principals, bounded, 1, signal())).toEqual({
+      revoked: 1,
+      lists: 1,
+    });
+  });
+});

@@ -22,6 +22,8 @@ export interface KeyLayout {
   readonly watches: string;
   /** Hash: `at`, `origin`, `state` (PolicyState JSON). */
   readonly policy: string;
+  /** String with PX: a lease (SHA-256 of its name), holding the holder's origin id. */
+  lease(name: string): string;
   /** String with PX: a remembered webhook id (SHA-256 of the id, so its length is bounded). */
   webhookId(id: string): string;
   /** `SCAN MATCH` pattern covering every shared-cache key (entries and indexes). */
@@ -40,6 +42,7 @@ export function createKeyLayout(prefix: string): KeyLayout {
     tombstoneRevokedAt: `${prefix}tombstones:revoked`,
     watches: `${prefix}watches`,
     policy: `${prefix}policy`,
+    lease: (name: string) => `${prefix}lease:${createHash('sha256').update(name).digest('hex')}`,
     webhookId: (id: string) => `${prefix}webhook:${createHash('sha256').update(id).digest('hex')}`,
     cachePattern: `${escapeGlob(prefix)}cache:*`,
     cacheEntry: (cacheKey: string) => `${prefix}cache:e:${cacheKey}`,

@@ -283,6 +283,27 @@ export function createRedisStore(options: RedisStoreOptions = {}): SharedStore {
       await run('publish', (redis) => redis.publish(keys.channel, text));
     },
 
+    async acquireLease(name: string, ttlMs: number): Promise<boolean> {
+      if (typeof name !== 'string' || name.length === 0 || name.length > MAX_WEBHOOK_ID_CHARS) {
+        throw new PortcullisError(
+          'ERR_INVALID_OPTION',
+          'lease names must be 1 to 1024 characters',
+          {
+            details: { option: 'lease' },
+          },
+        );
+      }
+      if (!Number.isInteger(ttlMs) || ttlMs <= 0) {
+        throw new PortcullisError('ERR_INVALID_OPTION', 'lease ttlMs must be a positive integer', {
+          details: { option: 'ttlMs' },
+        });
+      }
+      const reply = await run('lease', (redis) =>
+        redis.set(keys.lease(name), originId, 'PX', ttlMs, 'NX'),
+      );
+      return reply === 'OK';
+    },
+
     async hasWebhookId(id: string): Promise<boolean> {
       checkWebhookId(id);
       return (await run('webhook id check', (redis) => redis.exists(keys.webhookId(id)))) === 1;

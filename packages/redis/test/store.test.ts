@@ -214,6 +214,20 @@ describe('deletion watches', () => {
   });
 });
 
+describe('leases', () => {
+  it('go to one replica until they expire, under a hashed key', async () => {
+    const keyPrefix = freshPrefix();
+    const { store: a } = await startStore('replica-a', { keyPrefix });
+    const { store: b } = await startStore('replica-b', { keyPrefix });
+    expect(await a.acquireLease('reconcile:tenant-1', 300)).toBe(true);
+    expect(await b.acquireLease('reconcile:tenant-1', 300)).toBe(false);
+    expect(await b.acquireLease('reconcile:tenant-2', 300)).toBe(true);
+    expect((await keysUnder(raw, keyPrefix)).every((key) => !key.includes('tenant-1'))).toBe(true);
+    await waitFor('the lease to expire', async () => b.acquireLease('reconcile:tenant-1', 300));
+    await expect(a.acquireLease('', 10)).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' });
+  });
+});
+
 describe('policy', () => {
   const state = (at: number, origin: string, enabled: boolean | undefined): PolicyState => ({
     enabled,

@@ -46,13 +46,13 @@ export interface DeletionWatch {
    */
   check(principal: Principal, actions: AuthenticatorActions, signal: AbortSignal): Promise<void>;
   /**
-   * Re-reads the owner lists of the given cached client ids (`owner` known from `remember`) and
-   * revokes those no longer listed: the reconciliation sweep for lost webhooks. At most `maxLists`
-   * list reads. Resolves with the number revoked and the lists read.
+   * Re-reads the owner lists (the tenant's, or a user's for personal tokens) of the given cached
+   * client credentials and revokes those no longer listed: the reconciliation sweep for lost
+   * webhooks. At most `maxLists` list reads. Resolves with the number revoked and the lists read.
    */
   sweep(
     tenantId: string,
-    clientIds: readonly string[],
+    principals: readonly Principal[],
     actions: AuthenticatorActions,
     maxLists: number,
     signal: AbortSignal,
@@ -152,11 +152,6 @@ export function createDeletionWatch(options: DeletionWatchOptions): DeletionWatc
     return state;
   }
 
-  function listKeyOf(owner: { readonly userId?: string } | undefined): string | undefined {
-    if (owner === undefined) return undefined;
-    return owner.userId ?? TENANT_LIST;
-  }
-
   return {
     remember(principal) {
       if (principal.credential !== 'client_credentials' || principal.clientId === undefined) return;
@@ -240,13 +235,17 @@ export function createDeletionWatch(options: DeletionWatchOptions): DeletionWatc
       throw new PortcullisError('ERR_TOKEN_REVOKED', 'the API token has been deleted');
     },
 
-    async sweep(tenantId, clientIds, actions, maxLists, signal) {
+    async sweep(tenantId, principals, actions, maxLists, signal) {
       // Fresh reads only: a sweep exists to notice what no webhook told us.
       const byList = new Map<string, string[]>();
-      for (const clientId of clientIds) {
-        const owner = owners.get(clientId);
-        const key = owner?.tenantId === tenantId ? listKeyOf(owner) : undefined;
-        if (key === undefined) continue;
+      for (const principal of principals) {
+        const clientId = principal.clientId;
+        if (principal.credential !== 'client_credentials' || clientId === undefined) continue;
+        if (principal.tenantId !== tenantId) continue;
+        const key =
+          principal.ownerKind === 'user' && principal.userId !== undefined
+            ? principal.userId
+            : TENANT_LIST;
         const group = byList.get(key);
         if (group === undefined) byList.set(key, [clientId]);
         else group.push(clientId);

@@ -33,6 +33,8 @@ import { createFronteggWebhookReceiver, FRONTEGG_RECEIVER_NAME } from './webhook
 const SILENT: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 const DEFAULT_TIMEOUT_MS = 2000;
 const DEFAULT_CLOCK_TOLERANCE_SEC = 5;
+/** Token lists one reconciliation of one tenant may read: its own and up to nine users'. */
+const MAX_LISTS_PER_RECONCILE = 10;
 
 /** What the preset builds once it knows its context (clock, dispatcher, logger). */
 interface Runtime {
@@ -189,6 +191,10 @@ export function frontegg(options: FronteggProviderOptions): Provider {
           return { enabled: false };
         throw error;
       }
+    },
+
+    async reconcile(tenantId, principals, actions, signal) {
+      return rt().watch.sweep(tenantId, principals, actions, MAX_LISTS_PER_RECONCILE, signal);
     },
 
     createWebhookReceivers(actions): Readonly<Record<string, WebhookReceiver>> {
