@@ -77,6 +77,8 @@ export const DESCRIPTIONS = Object.freeze({
     'While the IdP is unreachable, serve a positive entry up to this long past its TTL, in ms (never past `exp`, never after a revocation or invalidation). `0`: off.',
   PORTCULLIS_REVOCATION_TTL_MS:
     "Tombstone lifetime, in ms; raised at run time to the IdP's longest token lifetime (Frontegg `defaultTokenExpiration`). A JWT living longer is checked online or refused.",
+  PORTCULLIS_RECONCILE_MS:
+    'Lost-webhook reconciliation, in ms (jittered ±25 %; `0`: off; else 1000 to 86400000). Where the IdP can list tokens (Frontegg), cached client credentials of at most 20 tenants per replica per interval are re-checked against the token lists (one replica per tenant and interval through a Redis lease) and what is gone is revoked everywhere: a deleted token whose webhook was lost lives at most about one interval.',
   PORTCULLIS_POLICY_SYNC_MS:
     "How often the IdP's M2M settings are re-read, in ms (Frontegg; `oauth2` has no settings route).",
   PORTCULLIS_API_KEY_HEADER: 'Header carrying API-key credentials (compared lower-case).',

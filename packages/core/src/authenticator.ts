@@ -41,6 +41,8 @@ import { GenerationLog } from './revocation/generation-log.js';
 import { LOCK_TTL_MS } from './revocation/lifetime.js';
 import { normalizeSelector } from './revocation/selector.js';
 import { TombstoneTable } from './revocation/tombstone-table.js';
+import { ReconcileSweep } from './revocation/reconcile-sweep.js';
+import { WatchTable } from './revocation/watch-table.js';
 import type {
   ComponentHealth,
   CredentialForm,
@@ -51,6 +53,7 @@ import type {
   RequestLike,
   Requirements,
   Selector,
+  TenantWatch,
   Tombstone,
 } from './types.js';
 import type { WebhookReceiver } from './webhook-types.js';
@@ -65,6 +68,12 @@ const ALL: Selector = Object.freeze({ all: true as const });
 const EVICTION_DEGRADED_MS = 60 * 60 * 1000;
 /** Longest provider-reported token lifetime taken as the tombstone TTL floor (1 year). */
 const MAX_TTL_FLOOR_MS = 366 * 24 * 60 * 60 * 1000;
+/** Most tenants under a deletion watch at once (each is one small map entry). */
+const MAX_WATCHES = 10_000;
+/** Longest deletion watch accepted from a provider (a year, like the TTL floor). */
+const MAX_WATCH_TTL_MS = MAX_TTL_FLOOR_MS;
+/** Longest pause between two provider warm-up attempts. */
+const WARM_UP_MAX_DELAY_MS = 5_000;
 
 // Payload factories allocated once: publishing on the hit path costs a `hasSubscribers` check.
 const decisionChannel = diagnostics.channel(CHANNELS.decision);
@@ -84,6 +93,25 @@ const CACHE_EVENTS = {
  * await auth.ready();
  * const principal = await auth.authenticate({ headers: req.headers, url: req.url });
  */
+/** What a deletion watch re-checks: the tenant's client credentials (access tokens are live-checked). */
+function watchedSelector(tenantId: string): Selector {
+  return normalizeSelector({ tenantId, credential: 'client_credentials' });
+}
+
+/** Waits `ms` (unref'd), or less when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    timer.unref();
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
   return new PortcullisAuthenticator(resolveOptions(options));
 }
@@ -94,12 +122,14 @@ class PortcullisAuthenticator implements Authenticator {
   readonly #cache: PrincipalCache;
   readonly #guard = new GenerationLog();
   readonly #table: TombstoneTable;
+  readonly #watches: WatchTable;
   readonly #limiter: InFlightLimiter;
   readonly #flights = new SingleFlight<Outcome>();
   readonly #resolver: Resolver;
   readonly #policy: PolicyManager;
   readonly #idpHealth: IdpHealth;
   readonly #link: StoreLink | undefined;
+  readonly #sweep: ReconcileSweep | undefined;
   readonly #closing = new AbortController();
   readonly #counters: Counters = {
     hits: 0,
@@ -110,6 +140,11 @@ class PortcullisAuthenticator implements Authenticator {
     idpCalls: 0,
   };
   #closed = false;
+  /** Set once policy, provider warm-up and the first store load are over (then never unset). */
+  #isReady = false;
+  #providerWarm: boolean;
+  #storeLoaded: boolean;
+  #readyPromise: Promise<void> = Promise.resolve();
   #revocationTtlMs: number;
   #lastPolicyWrite: Promise<void> = Promise.resolve();
 
@@ -130,6 +165,14 @@ class PortcullisAuthenticator implements Authenticator {
       clockToleranceSec: o.clockToleranceSec,
       onEvict: (evicted, size) => this.#loudEviction(evicted, size),
     });
+    this.#watches = new WatchTable({
+      maxWatches: MAX_WATCHES,
+      onEvict: (evicted) =>
+        o.logger.error(
+          { tenantId: evicted.tenantId, maxWatches: MAX_WATCHES },
+          'portcullis: too many deletion watches; stopped watching the tenant closest to expiry',
+        ),
+    });
     this.#limiter = new InFlightLimiter({
       maxInFlight: o.idp.maxInFlight,
       maxQueue: o.idp.maxQueue,
@@ -147,6 +190,7 @@ class PortcullisAuthenticator implements Authenticator {
       counters: this.#counters,
       closing: this.#closing.signal,
       revocationTtlMs: () => this.#revocationTtlMs,
+      isWatched: (principal) => this.#isWatched(principal),
     });
     this.#policy = this.#createPolicyManager();
     const policy = this.#policy;
@@ -158,6 +202,9 @@ class PortcullisAuthenticator implements Authenticator {
       refresh: () => policy.refresh(),
     });
     this.#link = o.store === undefined ? undefined : this.#createStoreLink(o);
+    this.#sweep = this.#createSweep(o);
+    this.#providerWarm = o.provider.ready === undefined;
+    this.#storeLoaded = this.#link === undefined;
 
     // The standard receiver validates its secrets: build it before the provider starts anything.
     const standard = buildStandardReceiver(o, this.#actions('webhook:standard'));
@@ -167,7 +214,15 @@ class PortcullisAuthenticator implements Authenticator {
     this.webhooks = Object.freeze({ standard, ...providerReceivers });
 
     this.#policy.start();
-    void this.#link?.start();
+    const loaded = this.#link?.start().then(() => {
+      this.#storeLoaded = true;
+    });
+    this.#readyPromise = Promise.all([this.#policy.ready(), loaded, this.#warmProvider()]).then(
+      () => {
+        this.#isReady = true;
+        this.#sweep?.start();
+      },
+    );
   }
 
   // ---------------------------------------------------------------- request path
@@ -178,6 +233,7 @@ class PortcullisAuthenticator implements Authenticator {
     let label: CacheLabel = 'none';
     try {
       if (this.#closed) throw closedError();
+      if (!this.#isReady) await this.#untilReady();
       const credential = extractCredential(request, this.#o.credentials);
       form = credential.form;
       gateForm(this.#policy.current(), form);
@@ -225,6 +281,64 @@ class PortcullisAuthenticator implements Authenticator {
         this.#decision(outcome, failure.code, form, undefined, label, startedAt);
       }
       throw failure;
+    }
+  }
+
+  /**
+   * Start-up: an unknown policy answers at once (the gate's ERR_POLICY_UNKNOWN); the rest of the
+   * load (vendor token, shared tombstones and watches) is usually a few ms away, so wait for it,
+   * bounded by the IdP timeout, then answer 503 rather than decide on half-loaded state.
+   */
+  async #untilReady(): Promise<void> {
+    if (!this.#policy.known()) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.#o.idp.timeoutMs);
+      timer.unref();
+    });
+    try {
+      await Promise.race([this.#readyPromise, timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (this.#closed) throw closedError();
+    if (!this.#isReady && this.#policy.known()) {
+      throw new PortcullisError(
+        'ERR_NOT_READY',
+        `Starting: ${this.#loading().join(', ')} not loaded yet; retry shortly`,
+      );
+    }
+  }
+
+  /** What start-up still waits for besides the policy. */
+  #loading(): string[] {
+    const loading: string[] = [];
+    if (!this.#providerWarm) loading.push(`${this.#o.provider.name} provider`);
+    if (!this.#storeLoaded) loading.push('shared revocation state');
+    return loading;
+  }
+
+  /** Retries `provider.ready` with back-off until it succeeds or the authenticator closes. */
+  async #warmProvider(): Promise<void> {
+    const provider = this.#o.provider;
+    if (provider.ready === undefined) return;
+    for (let attempt = 0; !this.#closed; attempt++) {
+      try {
+        await provider.ready(
+          AbortSignal.any([this.#closing.signal, AbortSignal.timeout(this.#o.idp.timeoutMs)]),
+        );
+        this.#providerWarm = true;
+        return;
+      } catch (error) {
+        if (this.#closed) return;
+        if (attempt === 0) {
+          this.#o.logger.warn(
+            { err: errorSummary(error), provider: provider.name },
+            'portcullis: the provider is not ready yet (retrying); requests get 503 meanwhile',
+          );
+        }
+        await pause(Math.min(250 * 2 ** attempt, WARM_UP_MAX_DELAY_MS), this.#closing.signal);
+      }
     }
   }
 
@@ -363,6 +477,47 @@ class PortcullisAuthenticator implements Authenticator {
     });
   }
 
+  /** Starts (or restarts) a deletion watch here and on every replica. */
+  async #watchTenant(tenantId: string, ttlMs: number, source: string): Promise<TenantWatch> {
+    if (this.#closed) throw closedError();
+    if (typeof tenantId !== 'string' || tenantId === '' || tenantId.length > 1024) {
+      throw new PortcullisError('ERR_INVALID_OPTION', 'a deletion watch needs a tenant id');
+    }
+    const now = this.#o.now();
+    const requested: TenantWatch = Object.freeze({
+      tenantId,
+      startedAt: now,
+      expiresAt: now + Math.min(Math.max(ttlMs, 1), MAX_WATCH_TTL_MS),
+    });
+    const watch = this.#applyWatch(requested, source) ?? requested;
+    // Stored before published, like a tombstone: a replica that misses the message loads it.
+    await this.#link?.write('deletion watch', async (store) => {
+      await store.saveWatch(watch);
+      await store.publish({ v: 1, origin: this.#o.originId, type: 'watch', watch });
+      await store.sharedCache?.deleteMatching(watchedSelector(tenantId));
+    });
+    return watch;
+  }
+
+  /**
+   * Adds the watch and drops the tenant's cached client credentials: each is verified again (and
+   * checked against the IdP's list) once under the watch, then cached as usual.
+   */
+  #applyWatch(watch: TenantWatch, source: string): TenantWatch | undefined {
+    const stored = this.#watches.add(watch, this.#o.now());
+    if (stored !== undefined) this.#invalidateLocally(watchedSelector(watch.tenantId), source);
+    return stored;
+  }
+
+  #isWatched(principal: Principal): boolean {
+    return (
+      principal.credential === 'client_credentials' &&
+      principal.tenantId !== undefined &&
+      this.#watches.size > 0 &&
+      this.#watches.get(principal.tenantId, this.#o.now()) !== undefined
+    );
+  }
+
   #invalidateLocally(selector: Selector, source: string): void {
     this.#guard.record(selector);
     this.#cache.invalidate(selector);
@@ -380,6 +535,11 @@ class PortcullisAuthenticator implements Authenticator {
 
   #unlockLocally(userId: string, source: string): Tombstone | undefined {
     const removed = this.#table.unlock(userId);
+    // The IdP refused the user's credentials while locked; those refusals are cached under
+    // credential hashes that cannot be traced to the user. Negative entries are cheap to rebuild:
+    // drop them all (and keep in-flight refusals out) so the unlocked credential works at once.
+    this.#guard.record(ALL);
+    this.#cache.clearNegative();
     publish('revocation', () => ({ action: 'unlock', source, selector: { userId } }));
     return removed;
   }
@@ -475,6 +635,7 @@ class PortcullisAuthenticator implements Authenticator {
       originId: o.originId,
       logger: o.logger,
       table: this.#table,
+      watches: this.#watches,
       policy: this.#policy,
       now: o.now,
       isClosed: () => this.#closed,
@@ -482,10 +643,41 @@ class PortcullisAuthenticator implements Authenticator {
       applyTombstone: (tombstone, source) => {
         this.#applyTombstone(tombstone, source);
       },
+      applyWatch: (watch, source) => {
+        this.#applyWatch(watch, source);
+      },
       unlockLocally: (userId, source) => {
         this.#unlockLocally(userId, source);
       },
       flushLocally: (source) => this.#flushLocally(source),
+    });
+  }
+
+  /** The lost-webhook sweep, when the provider can list tokens and it is not switched off. */
+  #createSweep(o: ResolvedOptions): ReconcileSweep | undefined {
+    const provider = o.provider;
+    const reconcile = provider.reconcile?.bind(provider);
+    if (reconcile === undefined || o.revocation.reconcileIntervalMs === 0) return undefined;
+    const actions = this.#actions('reconcile');
+    return new ReconcileSweep({
+      intervalMs: o.revocation.reconcileIntervalMs,
+      maxTenants: o.revocation.reconcileMaxTenants,
+      tenants: () => this.#cache.tenantIds(),
+      principalsOf: (tenantId) => this.#cache.clientCredentialsOfTenant(tenantId),
+      reconcile: (tenantId, principals, signal) => reconcile(tenantId, principals, actions, signal),
+      lease: async (tenantId, ttlMs) => {
+        const link = this.#link;
+        if (link === undefined) return true;
+        try {
+          return await link.store.acquireLease(`reconcile:${tenantId}`, ttlMs);
+        } catch {
+          // Store down: replicas cannot share the work, so each checks its own cache.
+          return true;
+        }
+      },
+      timeoutMs: o.idp.timeoutMs * 4,
+      logger: o.logger,
+      random: Math.random,
     });
   }
 
@@ -535,6 +727,8 @@ class PortcullisAuthenticator implements Authenticator {
             : `${source}:${eventSource}`,
         ),
       cachedClientIds: (tenantId: string) => this.#cache.clientIdsOfTenant(tenantId),
+      watchTenant: (tenantId: string, ttlMs: number) => this.#watchTenant(tenantId, ttlMs, source),
+      watchOf: (tenantId: string) => this.#watches.get(tenantId, this.#o.now()),
     });
   }
 
@@ -560,7 +754,12 @@ class PortcullisAuthenticator implements Authenticator {
             status: 'degraded',
             detail: `tombstone table full: ${this.#table.evictions} revocations evicted`,
           }
-        : { status: 'ok', detail: `${this.#table.size} of ${o.revocation.maxTombstones}` };
+        : {
+            status: 'ok',
+            detail:
+              `${this.#table.size} of ${o.revocation.maxTombstones}` +
+              (this.#watches.size > 0 ? `; ${this.#watches.size} tenant(s) watched` : ''),
+          };
     const store = this.#link?.store;
     return buildHealthReport({
       policy: this.#policy.current(),
@@ -571,18 +770,21 @@ class PortcullisAuthenticator implements Authenticator {
           : (safeHealth(() => store.health()) ?? { status: 'down', detail: 'no health' }),
       tombstones,
       closed: this.#closed,
+      loading: this.#isReady ? [] : this.#loading(),
     });
   }
 
   ready(): Promise<void> {
-    // `store.start` resolves even when the store is unreachable, so this cannot hang on an outage.
-    return Promise.all([this.#policy.ready(), this.#link?.started()]).then(() => undefined);
+    // `store.start` resolves even when the store is unreachable, so a Redis outage cannot hang it;
+    // the provider warm-up and the policy wait for the IdP, as requests would.
+    return this.#readyPromise;
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#policy.close();
+    this.#sweep?.close();
     this.#closing.abort();
     this.#limiter.rejectQueued(closedError());
     const link = this.#link;

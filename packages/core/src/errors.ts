@@ -53,6 +53,7 @@ export const ERROR_CODES = Object.freeze({
   ERR_IDP_RESPONSE_INVALID: info(503),
   ERR_JWKS_UNAVAILABLE: info(503),
   ERR_POLICY_UNKNOWN: info(503),
+  ERR_NOT_READY: info(503),
   // Shared store (Redis) failures surfaced to webhook senders
   ERR_STORE_UNAVAILABLE: info(503),
   // Webhook receivers

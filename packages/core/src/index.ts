@@ -20,6 +20,7 @@ export type {
   Requirements,
   Selector,
   SelectorFields,
+  TenantWatch,
   Tombstone,
 } from './types.js';
 export type {

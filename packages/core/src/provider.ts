@@ -10,6 +10,7 @@ import type {
   PolicyObservation,
   Principal,
   Selector,
+  TenantWatch,
 } from './types.js';
 import type { WebhookReceiver } from './webhook-types.js';
 
@@ -41,6 +42,14 @@ export interface AuthenticatorActions {
   applyPolicyEvent(observation: PolicyObservation, source: string): Promise<void>;
   /** Client ids of cached principals of one tenant (for undocumented deletion payloads). */
   cachedClientIds(tenantId: string): readonly string[];
+  /**
+   * Starts (or restarts) a deletion watch for the tenant on every replica: stored, published,
+   * loaded at start and on reconnect; the tenant's cached client credentials are dropped so each
+   * is verified (and checked by the provider) again. Resolves with the watch as held.
+   */
+  watchTenant(tenantId: string, ttlMs: number): Promise<TenantWatch>;
+  /** The tenant's live deletion watch, whichever replica started it. */
+  watchOf(tenantId: string): TenantWatch | undefined;
 }
 
 /** What the authenticator gives a provider when it starts. */
@@ -63,12 +72,28 @@ export interface Provider {
   readonly name: string;
   /** Called once by `createAuthenticator`, before any `verify`. */
   init?(context: ProviderContext): void;
+  /**
+   * Resolves once the provider can verify without a start-up call of its own (Frontegg: a vendor
+   * token is held). The authenticator is not ready before; it retries with back-off on failure.
+   */
+  ready?(signal: AbortSignal): Promise<void>;
   /** Verify a credential. Throws a `PortcullisError`: negative codes for bad credentials, 503-class for IdP trouble. */
   verify(credential: ExtractedCredential, context: VerifyContext): Promise<VerifiedCredential>;
   /** The IdP's own M2M settings, where it has a settings route. Absent → events are authoritative. */
   readPolicy?(signal: AbortSignal): Promise<PolicyObservation>;
   /** Provider-specific webhook receivers (e.g. `frontegg`), built with the authenticator's actions. */
   createWebhookReceivers?(actions: AuthenticatorActions): Readonly<Record<string, WebhookReceiver>>;
+  /**
+   * Re-checks cached client credentials of one tenant against the IdP's token lists and revokes
+   * (through `actions`) what is gone: the reconciliation sweep for lost webhooks. Only providers
+   * whose IdP can list tokens implement it (Frontegg). Bounded: a few list reads per call.
+   */
+  reconcile?(
+    tenantId: string,
+    principals: readonly Principal[],
+    actions: AuthenticatorActions,
+    signal: AbortSignal,
+  ): Promise<{ readonly revoked: number }>;
   health?(): ComponentHealth;
   close?(): Promise<void>;
 }

@@ -2,7 +2,14 @@
  * The shared-store contract `@portcullis/redis` implements (docs/design.md §5 "Other replicas").
  * Core keeps every request-path read in memory; the store persists and fans out.
  */
-import type { ComponentHealth, PolicyState, Principal, Selector, Tombstone } from './types.js';
+import type {
+  ComponentHealth,
+  PolicyState,
+  Principal,
+  Selector,
+  TenantWatch,
+  Tombstone,
+} from './types.js';
 
 /** Messages on the invalidation bus. Versioned; receivers validate and drop malformed ones. */
 export type BusMessage =
@@ -19,6 +26,7 @@ export type BusMessage =
       readonly tombstone: Tombstone;
     }
   | { readonly v: 1; readonly origin: string; readonly type: 'unlock'; readonly userId: string }
+  | { readonly v: 1; readonly origin: string; readonly type: 'watch'; readonly watch: TenantWatch }
   | { readonly v: 1; readonly origin: string; readonly type: 'policy'; readonly state: PolicyState }
   | { readonly v: 1; readonly origin: string; readonly type: 'flush' };
 
@@ -28,7 +36,7 @@ export interface StoreSink {
   applyRemote(message: BusMessage): void;
   /**
    * The connection came back (or came up late): the authenticator clears its cache, merges
-   * tombstones both ways and re-reads the policy. Pub/sub may have lost messages meanwhile.
+   * tombstones and deletion watches both ways and re-reads the policy. Pub/sub may have lost messages meanwhile.
    */
   resync(): Promise<void>;
 }
@@ -56,10 +64,19 @@ export interface SharedStore {
   saveTombstone(tombstone: Tombstone): Promise<void>;
   deleteTombstone(tombstone: Tombstone): Promise<void>;
   loadTombstones(): Promise<readonly Tombstone[]>;
+  /** Stores a deletion watch until its `expiresAt` (the later start and end win over a stored one). */
+  saveWatch(watch: TenantWatch): Promise<void>;
+  /** Every unexpired deletion watch. */
+  loadWatches(): Promise<readonly TenantWatch[]>;
   /** Store the state unless a newer version is already stored; resolves with what is stored now. */
   savePolicy(state: PolicyState): Promise<PolicyState>;
   loadPolicy(): Promise<PolicyState | undefined>;
   publish(message: BusMessage): Promise<void>;
+  /**
+   * Takes a named lease for `ttlMs` unless another replica holds it: true when this replica got
+   * it (e.g. one replica per interval sweeps a tenant).
+   */
+  acquireLease(name: string, ttlMs: number): Promise<boolean>;
   /** True if the webhook id was already remembered (by any replica). */
   hasWebhookId(id: string): Promise<boolean>;
   rememberWebhookId(id: string, ttlMs: number): Promise<void>;

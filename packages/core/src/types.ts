@@ -95,6 +95,18 @@ export interface Tombstone {
   readonly expiresAt: number;
 }
 
+/**
+ * A deletion watch: after a deletion that named no token, the tenant's client credentials are
+ * checked against the IdP's token list (once per watch and principal) until `expiresAt`.
+ */
+export interface TenantWatch {
+  readonly tenantId: string;
+  /** Epoch milliseconds of the deletion: lists read before it may still show the deleted token. */
+  readonly startedAt: number;
+  /** Epoch milliseconds after which the watch is forgotten. */
+  readonly expiresAt: number;
+}
+
 /** Newest observation wins across replicas: compare `at`, then `origin`. */
 export interface PolicyVersion {
   /** Epoch milliseconds of the observation. */

@@ -27,6 +27,7 @@ import type {
   Principal,
   RequestLike,
   Selector,
+  TenantWatch,
   Tombstone,
 } from '../src/types.js';
 
@@ -241,6 +242,7 @@ export async function eventually(check: () => boolean, timeoutMs = 2000): Promis
  */
 export class MemoryStore implements SharedStore {
   readonly tombstones = new Map<string, Tombstone>();
+  readonly watches = new Map<string, TenantWatch>();
   readonly published: BusMessage[] = [];
   readonly webhookIds = new Set<string>();
   policy: PolicyState | undefined;
@@ -270,6 +272,19 @@ export class MemoryStore implements SharedStore {
     this.#check();
     return [...this.tombstones.values()];
   }
+  async saveWatch(watch: TenantWatch): Promise<void> {
+    this.#check();
+    const stored = this.watches.get(watch.tenantId);
+    this.watches.set(watch.tenantId, {
+      tenantId: watch.tenantId,
+      startedAt: Math.max(watch.startedAt, stored?.startedAt ?? 0),
+      expiresAt: Math.max(watch.expiresAt, stored?.expiresAt ?? 0),
+    });
+  }
+  async loadWatches(): Promise<readonly TenantWatch[]> {
+    this.#check();
+    return [...this.watches.values()].filter((watch) => watch.expiresAt > Date.now());
+  }
   async savePolicy(state: PolicyState): Promise<PolicyState> {
     this.#check();
     const current = this.policy;
@@ -289,6 +304,14 @@ export class MemoryStore implements SharedStore {
   async publish(message: BusMessage): Promise<void> {
     this.#check();
     this.published.push(message);
+  }
+  readonly leases = new Map<string, number>();
+  async acquireLease(name: string, ttlMs: number): Promise<boolean> {
+    this.#check();
+    const held = this.leases.get(name);
+    if (held !== undefined && held > Date.now()) return false;
+    this.leases.set(name, Date.now() + ttlMs);
+    return true;
   }
   async hasWebhookId(id: string): Promise<boolean> {
     this.#check();

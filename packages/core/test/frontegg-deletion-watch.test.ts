@@ -5,7 +5,12 @@ import { createFronteggSend } from '../src/providers/frontegg/http.js';
 import { createVendorTokenClient } from '../src/providers/frontegg/vendor-token.js';
 import type { Principal } from '../src/types.js';
 import type { FakeFrontegg } from './frontegg-fixtures.js';
-import { recordingActions, recordingLogger, startFakeFrontegg } from './frontegg-fixtures.js';
+import {
+  recordingActions,
+  recordingLogger,
+  startFakeFrontegg,
+  watchBook,
+} from './frontegg-fixtures.js';
 
 let fake: FakeFrontegg;
 beforeAll(async () => {
@@ -36,7 +41,7 @@ function watchAt(clock: { now: number }, refreshMs = 5_000) {
     logger,
     now,
   });
-  return { watch, logger };
+  return { watch, logger, book: watchBook(now) };
 }
 
 function apiPrincipal(
@@ -65,7 +70,7 @@ const signal = () => AbortSignal.timeout(5000);
 describe('frontegg deletion watch (API-token deletion without a client id)', () => {
   it('revokes cached client ids missing from their owner list, keeps the listed, re-verifies the unknown', async () => {
     const clock = { now: Date.now() };
-    const { watch, logger } = watchAt(clock);
+    const { watch, logger, book } = watchAt(clock);
     const iat = Math.floor(clock.now / 1000) - 60;
     watch.remember(apiPrincipal('tenant-kept', 't1', iat));
     watch.remember(apiPrincipal('tenant-gone', 't1', iat));
@@ -73,9 +78,12 @@ describe('frontegg deletion watch (API-token deletion without a client id)', () 
     watch.remember(apiPrincipal('personal-gone', 't1', iat, 'u1'));
     fake.apiTokens.set('t1', ['tenant-kept']);
     fake.apiTokens.set('t1/u1', ['personal-kept']);
-    const actions = recordingActions({
-      t1: ['tenant-kept', 'tenant-gone', 'personal-kept', 'personal-gone', 'stranger'],
-    });
+    const actions = recordingActions(
+      {
+        t1: ['tenant-kept', 'tenant-gone', 'personal-kept', 'personal-gone', 'stranger'],
+      },
+      book,
+    );
     const result = await watch.reconcile('t1', undefined, actions, signal());
     expect(result).toEqual({ revoked: 2, invalidated: 1 });
     expect(actions.calls).toEqual([
@@ -94,11 +102,11 @@ describe('frontegg deletion watch (API-token deletion without a client id)', () 
 
   it('refuses and revokes a watched tenant JWT whose client id is no longer listed', async () => {
     const clock = { now: Date.now() };
-    const { watch } = watchAt(clock);
+    const { watch, book } = watchAt(clock);
     fake.apiTokens.set('t2', ['alive']);
-    await watch.reconcile('t2', undefined, recordingActions(), signal());
+    await watch.reconcile('t2', undefined, recordingActions({}, book), signal());
     const iat = Math.floor(clock.now / 1000) - 120;
-    const actions = recordingActions();
+    const actions = recordingActions({}, book);
     await watch.check(apiPrincipal('alive', 't2', iat), actions, signal());
     const error = await watch.check(apiPrincipal('deleted', 't2', iat), actions, signal()).then(
       () => undefined,
@@ -115,16 +123,16 @@ describe('frontegg deletion watch (API-token deletion without a client id)', () 
 
   it('re-reads the list (at most every refreshMs) for a token issued after the last read', async () => {
     const clock = { now: Date.now() };
-    const { watch } = watchAt(clock, 5_000);
+    const { watch, book } = watchAt(clock, 5_000);
     fake.apiTokens.set('t3', ['old']);
-    await watch.reconcile('t3', undefined, recordingActions(), signal());
+    await watch.reconcile('t3', undefined, recordingActions({}, book), signal());
     const listPath = '/identity/resources/tenants/api-tokens/v1';
     const reads = fake.count(listPath);
     fake.apiTokens.set('t3', ['old', 'brand-new']);
     clock.now += 1_000;
     const issuedNow = Math.floor(clock.now / 1000) + 10;
     const tooSoon = await watch
-      .check(apiPrincipal('brand-new', 't3', issuedNow), recordingActions(), signal())
+      .check(apiPrincipal('brand-new', 't3', issuedNow), recordingActions({}, book), signal())
       .then(
         () => undefined,
         (caught: unknown) => caught,
@@ -133,29 +141,109 @@ describe('frontegg deletion watch (API-token deletion without a client id)', () 
     expect((tooSoon as PortcullisError).code).toBe('ERR_IDP_UNAVAILABLE');
     expect(fake.count(listPath)).toBe(reads);
     clock.now += 5_000;
-    const actions = recordingActions();
+    const actions = recordingActions({}, book);
     await watch.check(apiPrincipal('brand-new', 't3', issuedNow), actions, signal());
     expect(fake.count(listPath)).toBe(reads + 1);
     expect(actions.calls).toEqual([]);
   });
 
-  it('stops watching after the TTL and bounds the number of watched tenants', async () => {
+  it('reads a 404 for a deleted user as "no tokens": revokes, never an IdP failure', async () => {
     const clock = { now: Date.now() };
-    const { watch, logger } = watchAt(clock);
+    const { watch, book } = watchAt(clock);
+    const iat = Math.floor(clock.now / 1000) - 60;
+    watch.remember(apiPrincipal('of-deleted-user', 't404', iat, 'gone-user'));
+    fake.apiTokens.set('t404', []);
+    const actions = recordingActions({ t404: ['of-deleted-user'] }, book);
+    // No `t404/gone-user` entry: the fake answers 404 "User not found", as Frontegg does.
+    const result = await watch.reconcile('t404', undefined, actions, signal());
+    expect(result).toEqual({ revoked: 1, invalidated: 0 });
+    expect(actions.calls).toEqual([
+      { action: 'revoke', selector: { clientId: 'of-deleted-user' } },
+    ]);
+    clock.now += 10_000;
+    const error = await watch
+      .check(
+        apiPrincipal('other-personal', 't404', iat, 'gone-user'),
+        recordingActions({}, book),
+        signal(),
+      )
+      .then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+    expect((error as PortcullisError).code).toBe('ERR_TOKEN_REVOKED');
+  });
+
+  it('stops checking once the watch expired, and keeps lists for at most maxTenants tenants', async () => {
+    const clock = { now: Date.now() };
+    const { watch, book } = watchAt(clock);
     for (const tenant of ['a', 'b', 'c']) {
       fake.apiTokens.set(tenant, []);
-      await watch.reconcile(tenant, undefined, recordingActions(), signal());
+      await watch.reconcile(tenant, undefined, recordingActions({}, book), signal());
     }
     expect(watch.size()).toBe(2);
-    expect(logger.lines.some((l) => l.level === 'error')).toBe(true);
     clock.now += 61_000;
-    const actions = recordingActions();
+    const actions = recordingActions({}, book);
+    const before = fake.requests.length;
     await watch.check(
       apiPrincipal('whatever', 'c', Math.floor(clock.now / 1000)),
       actions,
       signal(),
     );
     expect(actions.calls).toEqual([]);
-    expect(watch.size()).toBe(1);
+    expect(fake.requests.length).toBe(before);
+  });
+
+  it('checks against a watch another replica started (the watch is shared state)', async () => {
+    const clock = { now: Date.now() };
+    const { watch, book } = watchAt(clock);
+    const at = clock.now;
+    // As if loaded from the store or received on the bus: this replica never saw the webhook.
+    book.watches.set('t-remote', { tenantId: 't-remote', startedAt: at, expiresAt: at + 60_000 });
+    fake.apiTokens.set('t-remote', ['kept']);
+    const iat = Math.floor(at / 1000) - 600;
+    const actions = recordingActions({}, book);
+    await watch.check(apiPrincipal('kept', 't-remote', iat), actions, signal());
+    const error = await watch
+      .check(apiPrincipal('deleted-elsewhere', 't-remote', iat), actions, signal())
+      .then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+    expect((error as PortcullisError).code).toBe('ERR_TOKEN_REVOKED');
+    expect(actions.calls).toEqual([
+      { action: 'revoke', selector: { clientId: 'deleted-elsewhere' } },
+    ]);
+  });
+});
+
+describe('frontegg reconciliation sweep (lost webhooks)', () => {
+  it('reads each owner list fresh, revokes what is gone, reads at most maxLists lists', async () => {
+    const clock = { now: Date.now() };
+    const { watch, book } = watchAt(clock);
+    const iat = Math.floor(clock.now / 1000) - 60;
+    fake.apiTokens.set('ts', ['t-kept']);
+    fake.apiTokens.set('ts/u1', ['p-kept']);
+    const principals = [
+      apiPrincipal('t-kept', 'ts', iat),
+      apiPrincipal('t-gone', 'ts', iat),
+      apiPrincipal('p-kept', 'ts', iat, 'u1'),
+      apiPrincipal('p-gone', 'ts', iat, 'u1'),
+      apiPrincipal('of-deleted-user', 'ts', iat, 'u-deleted'),
+      apiPrincipal('elsewhere', 'other-tenant', iat),
+    ];
+    const actions = recordingActions({}, book);
+    const result = await watch.sweep('ts', principals, actions, 10, signal());
+    expect(result).toEqual({ revoked: 3, lists: 3 });
+    expect(actions.calls).toEqual([
+      { action: 'revoke', selector: { clientId: 't-gone' } },
+      { action: 'revoke', selector: { clientId: 'p-gone' } },
+      { action: 'revoke', selector: { clientId: 'of-deleted-user' } },
+    ]);
+    const bounded = recordingActions({}, book);
+    expect(await watch.sweep('ts', principals, bounded, 1, signal())).toEqual({
+      revoked: 1,
+      lists: 1,
+    });
   });
 });

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { SignJWT, exportJWK, exportSPKI, generateKeyPair } from 'jose';
 import type { CryptoKey } from 'jose';
 import type { AuthenticatorActions, ProviderContext } from '../src/provider.js';
-import type { Logger, PolicyObservation, Selector } from '../src/types.js';
+import type { Logger, PolicyObservation, Selector, TenantWatch } from '../src/types.js';
 
 export interface SeenRequest {
   readonly method: string;
@@ -170,6 +170,8 @@ export async function startFakeFrontegg(): Promise<FakeFrontegg> {
     const userId = headers['frontegg-user-id'];
     if (path === '/identity/resources/users/api-tokens/v1' && typeof tenantId === 'string') {
       const key = `${tenantId}/${String(userId)}`;
+      // Like Frontegg: a user that does not exist (any more) is a 404, not an empty list.
+      if (!fake.apiTokens.has(key)) return [404, { errors: ['User not found'] }];
       return [200, (fake.apiTokens.get(key) ?? []).map((clientId) => ({ clientId, tenantId }))];
     }
     return [404, { errors: ['no route'] }];
@@ -216,12 +218,38 @@ export type ActionCall =
   | { readonly action: 'lockUser' | 'unlockUser'; readonly userId: string }
   | { readonly action: 'applyPolicyEvent'; readonly observation: PolicyObservation };
 
+/**
+ * Deletion watches as the authenticator would hold them, shared by every `recordingActions` built
+ * on it (a watch started through one set of actions is seen by the next, like on a replica).
+ */
+export interface WatchBook {
+  readonly watches: Map<string, TenantWatch>;
+  now(): number;
+}
+
+export function watchBook(now: () => number = Date.now): WatchBook {
+  return { watches: new Map(), now };
+}
+
+const defaultBook = watchBook();
+
 /** Authenticator actions that record what a receiver asked for (the receiver is under test). */
 export function recordingActions(
   cachedClientIds: Record<string, string[]> = {},
+  book: WatchBook = defaultBook,
 ): AuthenticatorActions & { calls: ActionCall[] } {
   const calls: ActionCall[] = [];
   return {
+    watchTenant: async (tenantId, ttlMs) => {
+      const at = book.now();
+      const watch = { tenantId, startedAt: at, expiresAt: at + ttlMs };
+      book.watches.set(tenantId, watch);
+      return watch;
+    },
+    watchOf: (tenantId) => {
+      const watch = book.watches.get(tenantId);
+      return watch !== undefined && watch.expiresAt > book.now() ? watch : undefined;
+    },
     calls,
     revoke: async (selector) => void calls.push({ action: 'revoke', selector }),
     invalidate: async (selector) => void calls.push({ action: 'invalidate', selector }),

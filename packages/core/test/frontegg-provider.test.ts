@@ -332,6 +332,52 @@ describe('frontegg access tokens', () => {
     expect(error.status).toBe(401);
   });
 
+  it('accepts a brand-new access token 100 ms after an active-list read (one /{id} lookup)', async () => {
+    fake.active.tenants = ['at-old'];
+    const clock = { now: Date.now() };
+    const { provider } = setup({ activeListTtlMs: 60_000 }, () => clock.now);
+    const old = await fake.sign({ sub: 'at-old', type: 'tenantAccessToken', tenantId: 't1' });
+    await verify(provider, { form: 'bearer', token: old });
+    const listPath = '/identity/resources/vendor-only/tenants/access-tokens/v1/active';
+    const entityPath = '/identity/resources/vendor-only/tenants/access-tokens/v1/at-new';
+    const lists = fake.count(listPath);
+    fake.active.tenants = ['at-old', 'at-new'];
+    clock.now += 100;
+    const fresh = await fake.sign({ sub: 'at-new', type: 'tenantAccessToken', tenantId: 't1' });
+    const answer = await verify(provider, {
+      form: 'api-key',
+      token: fresh,
+      header: 'x-api-key',
+    });
+    expect(answer.principal.tokenId).toBe('at-new');
+    // Inside the refetch cooldown: no new list read, one lookup of the id decides.
+    expect(fake.count(listPath)).toBe(lists);
+    expect(fake.count(entityPath)).toBe(1);
+    // A deleted id in the same window is refused by its lookup's 404, still not a 503.
+    const deleted = await fake.sign({
+      sub: 'at-deleted',
+      type: 'tenantAccessToken',
+      tenantId: 't1',
+    });
+    expect((await failure(verify(provider, { form: 'bearer', token: deleted }))).code).toBe(
+      'ERR_TOKEN_INACTIVE',
+    );
+  });
+
+  it('trusts a list read well after the token was issued: a missing id is refused without a lookup', async () => {
+    fake.active.tenants = ['at-other'];
+    // The list is read a minute after the token's iat: it knows the token, so its word is final.
+    const clock = { now: Date.now() + 60_000 };
+    const { provider } = setup({ activeListTtlMs: 60_000 }, () => clock.now);
+    const token = await fake.sign({ sub: 'at-gone', type: 'tenantAccessToken', tenantId: 't1' });
+    const entityPath = '/identity/resources/vendor-only/tenants/access-tokens/v1/at-gone';
+    const before = fake.count(entityPath);
+    expect((await failure(verify(provider, { form: 'bearer', token }))).code).toBe(
+      'ERR_TOKEN_INACTIVE',
+    );
+    expect(fake.count(entityPath)).toBe(before);
+  });
+
   it('checks each token by id when the active list is longer than activeListMax', async () => {
     fake.active.tenants = ['at-1', 'at-2', 'at-3'];
     const { provider, logger } = setup({ activeListMax: 2 });

@@ -8,6 +8,7 @@ import { GenerationLog } from '../src/revocation/generation-log.js';
 import { TombstoneTable } from '../src/revocation/tombstone-table.js';
 import type { Logger, Tombstone } from '../src/types.js';
 import {
+  basic,
   bearer,
   Clock,
   codeOf,
@@ -156,6 +157,23 @@ describe('lockUser / unlockUser', () => {
     await auth.unlockUser('u1');
     await expect(auth.authenticate(bearer('u-old'))).resolves.toMatchObject({ userId: 'u1' });
     await expect(auth.authenticate(bearer('u-new'))).resolves.toMatchObject({ userId: 'u1' });
+  });
+
+  it('drops negative answers on unlock: a personal Basic credential refused while locked works at once', async () => {
+    const { auth, provider } = setup({ cache: { negativeTtlMs: 60_000 } });
+    await auth.lockUser('u1');
+    // While locked the IdP refuses the exchange; the refusal is negative-cached.
+    expect(await codeOf(auth.authenticate(basic('personal', 's3cret')))).toBe(
+      'ERR_CLIENT_CREDENTIALS_INVALID',
+    );
+    provider.addClient('personal', 's3cret', makePrincipal({ clientId: 'personal', userId: 'u1' }));
+    expect(await codeOf(auth.authenticate(basic('personal', 's3cret')))).toBe(
+      'ERR_CLIENT_CREDENTIALS_INVALID',
+    );
+    await auth.unlockUser('u1');
+    await expect(auth.authenticate(basic('personal', 's3cret'))).resolves.toMatchObject({
+      userId: 'u1',
+    });
   });
 
   it('caps a lock at 30 days', async () => {
@@ -440,5 +458,87 @@ describe('GenerationLog (race guard)', () => {
     for (let i = 0; i < 4; i++) log.record({ clientId: `unrelated-${i}` });
     expect(log.mayCache(started, principal)).toBe(false);
     expect(log.mayCache(started + 1, principal)).toBe(true);
+  });
+});
+
+describe('deletion watches (shared like tombstones)', () => {
+  const cc = (clientId: string, tenantId: string, issuedAt: number) =>
+    makePrincipal({ clientId, tenantId, credential: 'client_credentials', issuedAt });
+
+  it('stores and publishes a watch, and re-verifies the tenant’s cached client credentials once', async () => {
+    const store = new MemoryStore();
+    const { auth, provider, clock } = setup({ store, originId: 'replica-a' });
+    await auth.ready();
+    provider.addToken('cc-1', cc('c1', 't1', clock.sec - 5));
+    provider.addToken('other', cc('c9', 't9', clock.sec - 5));
+    await auth.authenticate(bearer('cc-1'));
+    await auth.authenticate(bearer('other'));
+    expect(provider.calls).toBe(2);
+
+    const watch = await provider.context!.actions.watchTenant('t1', HOUR_MS);
+    expect(watch).toEqual({ tenantId: 't1', startedAt: clock.ms, expiresAt: clock.ms + HOUR_MS });
+    expect([...store.watches.values()]).toEqual([watch]);
+    expect(store.published).toMatchObject([{ v: 1, origin: 'replica-a', type: 'watch', watch }]);
+    expect(provider.context!.actions.watchOf('t1')).toEqual(watch);
+
+    await auth.authenticate(bearer('cc-1')); // re-verified (the provider checks it) ...
+    await auth.authenticate(bearer('cc-1')); // ... once: then cached again
+    await auth.authenticate(bearer('other')); // other tenants keep their entries
+    expect(provider.calls).toBe(3);
+    clock.advance(HOUR_MS + 1);
+    expect(provider.context!.actions.watchOf('t1')).toBeUndefined();
+  });
+
+  it('applies a remote watch and loads stored ones at start and on resync', async () => {
+    const store = new MemoryStore();
+    const now = Date.now();
+    store.watches.set('t-stored', {
+      tenantId: 't-stored',
+      startedAt: now - 1000,
+      expiresAt: now + HOUR_MS,
+    });
+    const { auth, provider } = setup({ store, now: () => now });
+    await auth.ready();
+    expect(provider.context!.actions.watchOf('t-stored')?.startedAt).toBe(now - 1000);
+
+    provider.addToken('cc-2', cc('c2', 't2', Math.floor(now / 1000) - 5));
+    await auth.authenticate(bearer('cc-2'));
+    store.sink?.applyRemote({
+      v: 1,
+      origin: 'replica-b',
+      type: 'watch',
+      watch: { tenantId: 't2', startedAt: now, expiresAt: now + HOUR_MS },
+    });
+    expect(provider.context!.actions.watchOf('t2')).toBeDefined();
+    await auth.authenticate(bearer('cc-2'));
+    expect(provider.calls).toBe(2);
+    // Malformed watches are dropped.
+    store.sink?.applyRemote({ v: 1, origin: 'x', type: 'watch', watch: { tenantId: '' } } as never);
+    expect(store.published).toHaveLength(0);
+
+    store.watches.set('t-later', { tenantId: 't-later', startedAt: now, expiresAt: now + HOUR_MS });
+    await store.sink?.resync();
+    expect(provider.context!.actions.watchOf('t-later')).toBeDefined();
+  });
+
+  it('does not take a watched tenant’s client credential from the shared cache', async () => {
+    const store = new MemoryStore({ sharedCache: true });
+    const a = setup({ store, originId: 'a', cache: { keySecret: 'k'.repeat(32) } });
+    await a.auth.ready();
+    a.provider.addToken('cc-3', cc('c3', 't3', a.clock.sec - 5));
+    await a.auth.authenticate(bearer('cc-3'));
+    await eventually(() => (store.sharedCache?.entries.size ?? 0) > 0);
+
+    const b = setup({ store, originId: 'b', cache: { keySecret: 'k'.repeat(32) } });
+    await b.auth.ready();
+    b.provider.addToken('cc-3', cc('c3', 't3', b.clock.sec - 5));
+    store.sink?.applyRemote({
+      v: 1,
+      origin: 'a',
+      type: 'watch',
+      watch: { tenantId: 't3', startedAt: b.clock.ms, expiresAt: b.clock.ms + HOUR_MS },
+    });
+    await b.auth.authenticate(bearer('cc-3'));
+    expect(b.provider.calls).toBe(1);
   });
 });

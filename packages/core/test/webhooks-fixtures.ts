@@ -29,6 +29,12 @@ export function recordingActions() {
     unlockUser: record('unlockUser'),
     applyPolicyEvent: record('applyPolicyEvent'),
     cachedClientIds: () => [],
+    watchTenant: async (tenantId, ttlMs) => ({
+      tenantId,
+      startedAt: Date.now(),
+      expiresAt: Date.now() + ttlMs,
+    }),
+    watchOf: () => undefined,
   };
   return {
     actions,

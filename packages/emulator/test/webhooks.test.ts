@@ -278,6 +278,48 @@ describe('webhooks', () => {
     delete receiver.failures['/standard'];
   });
 
+  it('switches: deletion bodies without a client id, and dropped (lost) deliveries', async () => {
+    await flushed();
+    const tenantId = await createTenant(h);
+    const first = await createTenantApiToken(h, tenantId);
+    const second = await createTenantApiToken(h, tenantId);
+    const on = await h.vendor('POST', '/_emulator/webhooks/switches', {
+      body: { omitClientId: true },
+    });
+    expect(on.body).toEqual({ omitClientId: true, dropDeliveries: false });
+    await h.vendor('DELETE', `/identity/resources/tenants/api-tokens/v1/${first.clientId}`, {
+      headers: { 'frontegg-tenant-id': tenantId },
+    });
+    const unnamed = await flushed();
+    expect(unnamed).toHaveLength(2);
+    for (const delivery of unnamed) {
+      expect(JSON.parse(delivery.body)).toEqual({
+        eventKey: 'frontegg.tenantApiToken.deleted',
+        eventContext: { tenantId },
+      });
+    }
+
+    await h.vendor('POST', '/_emulator/webhooks/switches', {
+      body: { omitClientId: false, dropDeliveries: true },
+    });
+    await h.vendor('DELETE', `/identity/resources/tenants/api-tokens/v1/${second.clientId}`, {
+      headers: { 'frontegg-tenant-id': tenantId },
+    });
+    expect(await flushed()).toEqual([]);
+    const all = await h.vendor('GET', '/_emulator/webhook-logs');
+    const dropped = all.body.logs.filter((entry: { status: string }) => entry.status === 'dropped');
+    expect(dropped).toHaveLength(2);
+    expect(dropped[0].attempts).toEqual([]);
+    expect(JSON.parse(dropped[0].body).apiToken.clientId).toBe(second.clientId);
+
+    const off = await h.vendor('POST', '/_emulator/webhooks/switches', {
+      body: { dropDeliveries: false },
+    });
+    expect(off.body).toEqual({ omitClientId: false, dropDeliveries: false });
+    const bad = await h.vendor('POST', '/_emulator/webhooks/switches', { body: { retry: true } });
+    expect(bad.status).toBe(400);
+  });
+
   it('validates registrations, lists hooks without secrets and deletes them', async () => {
     const base = { displayName: 'x', url: `${receiver.url}/x`, secret: 's' };
     const cases: Array<[Record<string, unknown>, RegExp]> = [

@@ -11,6 +11,7 @@ import type {
   Principal,
   Selector,
   SharedCacheEntry,
+  TenantWatch,
   Tombstone,
 } from '@portcullis/core';
 import { SELECTOR_FIELDS } from './keys.js';
@@ -114,6 +115,19 @@ export function toTombstone(value: unknown): Tombstone {
   });
 }
 
+export function toWatch(value: unknown): TenantWatch {
+  const raw = record(value, 'watch');
+  onlyKeys(raw, ['tenantId', 'startedAt', 'expiresAt'], 'watch');
+  const startedAt = epochMs(raw.startedAt, 'watch startedAt');
+  const expiresAt = epochMs(raw.expiresAt, 'watch expiresAt');
+  if (expiresAt < startedAt) fail('watch ends before it starts');
+  return Object.freeze({
+    tenantId: idString(raw.tenantId, 'watch tenantId'),
+    startedAt,
+    expiresAt,
+  });
+}
+
 export function toPolicyState(value: unknown): PolicyState {
   const raw = record(value, 'policy');
   onlyKeys(raw, ['enabled', 'acceptedCredentials', 'version'], 'policy');
@@ -146,6 +160,9 @@ export function toBusMessage(value: unknown): BusMessage {
     case 'revoke':
       onlyKeys(raw, ['v', 'origin', 'type', 'tombstone'], 'message');
       return Object.freeze({ ...base, type: 'revoke', tombstone: toTombstone(raw.tombstone) });
+    case 'watch':
+      onlyKeys(raw, ['v', 'origin', 'type', 'watch'], 'message');
+      return Object.freeze({ ...base, type: 'watch', watch: toWatch(raw.watch) });
     case 'unlock':
       onlyKeys(raw, ['v', 'origin', 'type', 'userId'], 'message');
       return Object.freeze({

@@ -18,8 +18,12 @@ export interface KeyLayout {
   readonly tombstoneExpiries: string;
   /** Sorted set: tombstone id scored by `revokedAt` (epoch ms). */
   readonly tombstoneRevokedAt: string;
+  /** Hash: tenant id → `{startedAt, expiresAt}` JSON (deletion watches). */
+  readonly watches: string;
   /** Hash: `at`, `origin`, `state` (PolicyState JSON). */
   readonly policy: string;
+  /** String with PX: a lease (SHA-256 of its name), holding the holder's origin id. */
+  lease(name: string): string;
   /** String with PX: a remembered webhook id (SHA-256 of the id, so its length is bounded). */
   webhookId(id: string): string;
   /** `SCAN MATCH` pattern covering every shared-cache key (entries and indexes). */
@@ -36,7 +40,9 @@ export function createKeyLayout(prefix: string): KeyLayout {
     tombstoneBodies: `${prefix}tombstones`,
     tombstoneExpiries: `${prefix}tombstones:expires`,
     tombstoneRevokedAt: `${prefix}tombstones:revoked`,
+    watches: `${prefix}watches`,
     policy: `${prefix}policy`,
+    lease: (name: string) => `${prefix}lease:${createHash('sha256').update(name).digest('hex')}`,
     webhookId: (id: string) => `${prefix}webhook:${createHash('sha256').update(id).digest('hex')}`,
     cachePattern: `${escapeGlob(prefix)}cache:*`,
     cacheEntry: (cacheKey: string) => `${prefix}cache:e:${cacheKey}`,

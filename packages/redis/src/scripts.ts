@@ -77,6 +77,30 @@ return {
 `);
 
 /**
+ * Deletion watches: one hash, tenant id → `{"startedAt":…,"expiresAt":…}`. KEYS: watches hash.
+ * ARGV: tenant id, startedAt, expiresAt, now. The later start and the later end win; expired
+ * entries are dropped; the hash expires with its longest-lived watch.
+ */
+export const SAVE_WATCH = new LuaScript(`
+local now = tonumber(ARGV[4])
+local started = tonumber(ARGV[2])
+local expires = tonumber(ARGV[3])
+if expires <= now then return 0 end
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if current then
+  local ok, old = pcall(cjson.decode, current)
+  if ok and type(old) == 'table' then
+    if tonumber(old.startedAt) and tonumber(old.startedAt) > started then started = tonumber(old.startedAt) end
+    if tonumber(old.expiresAt) and tonumber(old.expiresAt) > expires then expires = tonumber(old.expiresAt) end
+  end
+end
+redis.call('HSET', KEYS[1], ARGV[1], string.format('{"startedAt":%d,"expiresAt":%d}', started, expires))
+local ttl = math.ceil(expires - now)
+if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
+return 1
+`);
+
+/**
  * Newest policy wins (docs/design.md §1): compare version.at, then origin bytewise. KEYS: policy hash.
  * ARGV: at, origin, state JSON. Returns the state JSON stored after the call.
  */

@@ -13,16 +13,24 @@ import type {
   SharedPrincipalCache,
   SharedStore,
   StoreSink,
+  TenantWatch,
   Tombstone,
 } from '@portcullis/core';
 import type { Redis } from 'ioredis';
-import { parseJson, toBusMessage, toPolicyState, toSelector, toTombstone } from './codec.js';
+import {
+  parseJson,
+  toBusMessage,
+  toPolicyState,
+  toSelector,
+  toTombstone,
+  toWatch,
+} from './codec.js';
 import { RedisLink } from './connection.js';
 import { storeClosed, storeUnavailable } from './errors.js';
 import { createKeyLayout, tombstoneId } from './keys.js';
 import { defaultClientName, resolveOptions } from './options.js';
 import type { RedisStoreOptions } from './options.js';
-import { LOAD_TOMBSTONES, SAVE_POLICY, SAVE_TOMBSTONE } from './scripts.js';
+import { LOAD_TOMBSTONES, SAVE_POLICY, SAVE_TOMBSTONE, SAVE_WATCH } from './scripts.js';
 import { createSharedCache } from './shared-cache.js';
 import type { RunCommand } from './shared-cache.js';
 
@@ -214,6 +222,38 @@ export function createRedisStore(options: RedisStoreOptions = {}): SharedStore {
       );
     },
 
+    async saveWatch(watch: TenantWatch): Promise<void> {
+      const checked = toWatch(watch);
+      await run('watch save', (redis) =>
+        SAVE_WATCH.run(
+          redis,
+          [keys.watches],
+          [checked.tenantId, checked.startedAt, checked.expiresAt, now()],
+        ),
+      );
+    },
+
+    async loadWatches(): Promise<readonly TenantWatch[]> {
+      const at = now();
+      const stored = await run('watch load', (redis) => redis.hgetall(keys.watches));
+      const out: TenantWatch[] = [];
+      const expired: string[] = [];
+      for (const [tenantId, text] of Object.entries(stored)) {
+        const parsed = parseJson(text, (body) => toWatch({ ...(body as object), tenantId }));
+        if (!parsed.ok) {
+          logger.warn(
+            { component: 'redis', reason: parsed.reason },
+            'ignored a malformed stored watch',
+          );
+        } else if (parsed.value.expiresAt > at) out.push(parsed.value);
+        else expired.push(tenantId);
+      }
+      if (expired.length > 0) {
+        await run('watch prune', (redis) => redis.hdel(keys.watches, ...expired));
+      }
+      return out;
+    },
+
     async savePolicy(state: PolicyState): Promise<PolicyState> {
       const text = JSON.stringify(state);
       const stored = await run('policy save', (redis) =>
@@ -241,6 +281,27 @@ export function createRedisStore(options: RedisStoreOptions = {}): SharedStore {
     async publish(message: BusMessage): Promise<void> {
       const text = JSON.stringify(message);
       await run('publish', (redis) => redis.publish(keys.channel, text));
+    },
+
+    async acquireLease(name: string, ttlMs: number): Promise<boolean> {
+      if (typeof name !== 'string' || name.length === 0 || name.length > MAX_WEBHOOK_ID_CHARS) {
+        throw new PortcullisError(
+          'ERR_INVALID_OPTION',
+          'lease names must be 1 to 1024 characters',
+          {
+            details: { option: 'lease' },
+          },
+        );
+      }
+      if (!Number.isInteger(ttlMs) || ttlMs <= 0) {
+        throw new PortcullisError('ERR_INVALID_OPTION', 'lease ttlMs must be a positive integer', {
+          details: { option: 'ttlMs' },
+        });
+      }
+      const reply = await run('lease', (redis) =>
+        redis.set(keys.lease(name), originId, 'PX', ttlMs, 'NX'),
+      );
+      return reply === 'OK';
     },
 
     async hasWebhookId(id: string): Promise<boolean> {

@@ -181,6 +181,53 @@ describe('tombstones', () => {
   });
 });
 
+describe('deletion watches', () => {
+  it('are stored, merged (later start and end win), loaded by another replica, and expire', async () => {
+    const keyPrefix = freshPrefix();
+    const now = Date.now();
+    const { store: a } = await startStore('replica-a', { keyPrefix });
+    const { store: b } = await startStore('replica-b', { keyPrefix });
+    expect(await b.loadWatches()).toEqual([]);
+    await a.saveWatch({ tenantId: 't1', startedAt: now, expiresAt: now + 60_000 });
+    await b.saveWatch({ tenantId: 't1', startedAt: now - 5000, expiresAt: now + 120_000 });
+    await a.saveWatch({ tenantId: 't2', startedAt: now, expiresAt: now + 30_000 });
+    const loaded = [...(await b.loadWatches())].sort((x, y) =>
+      x.tenantId.localeCompare(y.tenantId),
+    );
+    expect(loaded).toEqual([
+      { tenantId: 't1', startedAt: now, expiresAt: now + 120_000 },
+      { tenantId: 't2', startedAt: now, expiresAt: now + 30_000 },
+    ]);
+    const ttl = await raw.pttl(`${keyPrefix}watches`);
+    expect(ttl).toBeGreaterThan(60_000);
+    expect(ttl).toBeLessThanOrEqual(120_000);
+    // An expired watch is not saved; one found expired at load time is dropped from Redis.
+    await a.saveWatch({ tenantId: 't-old', startedAt: now - 2000, expiresAt: now - 1000 });
+    await raw.hset(
+      `${keyPrefix}watches`,
+      't-stale',
+      JSON.stringify({ startedAt: 1, expiresAt: 2 }),
+    );
+    await raw.hset(`${keyPrefix}watches`, 't-bad', 'not json');
+    expect((await a.loadWatches()).map((w) => w.tenantId).sort()).toEqual(['t1', 't2']);
+    expect(await raw.hexists(`${keyPrefix}watches`, 't-stale')).toBe(0);
+  });
+});
+
+describe('leases', () => {
+  it('go to one replica until they expire, under a hashed key', async () => {
+    const keyPrefix = freshPrefix();
+    const { store: a } = await startStore('replica-a', { keyPrefix });
+    const { store: b } = await startStore('replica-b', { keyPrefix });
+    expect(await a.acquireLease('reconcile:tenant-1', 300)).toBe(true);
+    expect(await b.acquireLease('reconcile:tenant-1', 300)).toBe(false);
+    expect(await b.acquireLease('reconcile:tenant-2', 300)).toBe(true);
+    expect((await keysUnder(raw, keyPrefix)).every((key) => !key.includes('tenant-1'))).toBe(true);
+    await waitFor('the lease to expire', async () => b.acquireLease('reconcile:tenant-1', 300));
+    await expect(a.acquireLease('', 10)).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' });
+  });
+});
+
 describe('policy', () => {
   const state = (at: number, origin: string, enabled: boolean | undefined): PolicyState => ({
     enabled,
@@ -255,6 +302,12 @@ describe('invalidation bus', () => {
       },
     },
     { v: 1, origin, type: 'unlock', userId: 'user-1' },
+    {
+      v: 1,
+      origin,
+      type: 'watch',
+      watch: { tenantId: 'tenant-1', startedAt: now, expiresAt: now + 1000 },
+    },
     {
       v: 1,
       origin,

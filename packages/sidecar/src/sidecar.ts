@@ -95,7 +95,10 @@ function buildAuthenticator(
         : { acceptedCredentials: config.policy.acceptedCredentials }),
       syncIntervalMs: config.policy.syncIntervalMs,
     },
-    revocation: { ttlMs: config.revocationTtlMs },
+    revocation: {
+      ttlMs: config.revocationTtlMs,
+      reconcileIntervalMs: config.reconcileIntervalMs,
+    },
     credentials: { apiKeyHeader: config.credentials.apiKeyHeader },
     idp: { maxInFlight: config.idp.maxInFlight, timeoutMs: config.idp.timeoutMs },
     webhooks: {

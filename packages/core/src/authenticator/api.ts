@@ -60,8 +60,10 @@ export interface Authenticator {
   /** Components: policy, idp, store (when configured), tombstones. */
   health(): HealthReport;
   /**
-   * Resolves after the first policy state is known (read, pin or store) and, with a store, after
-   * its first load of tombstones and policy was attempted.
+   * Resolves once the first policy state is known (read, pin or store), the provider is warmed up
+   * (Frontegg: a vendor token is held) and, with a store, its first load of tombstones, watches and
+   * policy was attempted. Before that `authenticate` answers 503 with `Retry-After` (it waits up to
+   * `idp.timeoutMs` for the load), never a decision made on half-loaded state.
    */
   ready(): Promise<void>;
   close(): Promise<void>;

@@ -1,4 +1,7 @@
-/** Assembles `health()` (docs/design.md §7): only an unknown policy or a closed authenticator is unready. */
+/**
+ * Assembles `health()` (docs/design.md §7): only start-up (policy, provider warm-up, shared state)
+ * or a closed authenticator is unready.
+ */
 import type { ComponentHealth, HealthReport, PolicyState } from '../types.js';
 
 export interface HealthInputs {
@@ -8,6 +11,8 @@ export interface HealthInputs {
   readonly store: ComponentHealth | undefined;
   readonly tombstones: ComponentHealth;
   readonly closed: boolean;
+  /** What start-up is still loading besides the policy (e.g. `vendor token`); empty once loaded. */
+  readonly loading: readonly string[];
 }
 
 export function buildHealthReport(inputs: HealthInputs): HealthReport {
@@ -23,6 +28,9 @@ export function buildHealthReport(inputs: HealthInputs): HealthReport {
     tombstones: inputs.tombstones,
   };
   if (inputs.store !== undefined) components.store = inputs.store;
+  if (inputs.loading.length > 0) {
+    components.startup = { status: 'starting', detail: `loading ${inputs.loading.join(', ')}` };
+  }
   if (inputs.closed) components.authenticator = { status: 'down', detail: 'closed' };
 
   const reasons: string[] = [];
@@ -33,7 +41,8 @@ export function buildHealthReport(inputs: HealthInputs): HealthReport {
     reasons.push(`${name}: ${health.detail ?? health.status}`);
   }
   // An IdP or store outage must not drain every pod: the cache and local revocation keep working.
-  const ready = !inputs.closed && inputs.policy.enabled !== undefined;
+  const ready =
+    !inputs.closed && inputs.policy.enabled !== undefined && inputs.loading.length === 0;
   return Object.freeze({
     ready,
     degraded,

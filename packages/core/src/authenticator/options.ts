@@ -45,6 +45,14 @@ export interface AuthenticatorOptions {
     readonly maxTombstones?: number;
     /** Accept offline-verified JWTs that live longer than `ttlMs`. Default false. */
     readonly allowLongLivedTokens?: boolean;
+    /**
+     * Reconciliation sweep for lost webhooks, in ms (0 = off; jittered ±25 %): cached client
+     * credentials are re-checked against the IdP's token lists where the provider can list tokens
+     * (Frontegg). Default 60000.
+     */
+    readonly reconcileIntervalMs?: number;
+    /** Most tenants one replica re-checks per sweep. Default 20. */
+    readonly reconcileMaxTenants?: number;
   };
   readonly credentials?: {
     /** API-key header name. Default `x-api-key`. */
@@ -108,6 +116,8 @@ export interface ResolvedOptions {
     readonly ttlMs: number;
     readonly maxTombstones: number;
     readonly allowLongLivedTokens: boolean;
+    readonly reconcileIntervalMs: number;
+    readonly reconcileMaxTenants: number;
   };
   readonly credentials: ExtractOptions;
   readonly idp: {
@@ -183,6 +193,13 @@ export function resolveOptions(options: AuthenticatorOptions): ResolvedOptions {
       allowLongLivedTokens:
         optionalBoolean('revocation.allowLongLivedTokens', revocation.allowLongLivedTokens) ??
         false,
+      reconcileIntervalMs: reconcileInterval(revocation.reconcileIntervalMs),
+      reconcileMaxTenants: bounded(
+        'revocation.reconcileMaxTenants',
+        revocation.reconcileMaxTenants,
+        20,
+        10_000,
+      ),
     }),
     credentials: normalizeExtractOptions(objectOption('credentials', options.credentials)),
     idp: Object.freeze({
@@ -233,6 +250,12 @@ function bounded(path: string, value: unknown, fallback: number, max: number): n
     invalidOption(path, `must be an integer from 1 to ${max} (unbounded is refused)`);
   }
   return value;
+}
+
+/** 0 (off) or from 1 s to a day. */
+function reconcileInterval(value: unknown): number {
+  if (value === 0) return 0;
+  return int('revocation.reconcileIntervalMs', value, 60_000, SECOND_MS, DAY_MS);
 }
 
 function optionalBoolean(path: string, value: unknown): boolean | undefined {

@@ -45,6 +45,8 @@ export interface ResolverDeps {
   readonly closing: AbortSignal;
   /** The current tombstone lifetime (raised by the provider's longest token lifetime). */
   revocationTtlMs(): number;
+  /** True for a client credential of a tenant under a deletion watch. */
+  isWatched(principal: Principal): boolean;
 }
 
 /** IdP-side failures after which a stale entry may answer. */
@@ -179,6 +181,8 @@ export class Resolver {
     const now = this.#o.now();
     if (!isSharedCacheEntry(entry) || entry.expiresAt <= now) return undefined;
     const principal = entry.principal;
+    // Under a deletion watch every replica checks the credential with the provider itself.
+    if (this.#d.isWatched(principal)) return undefined;
     if (
       this.#mustBoundLifetime(form, entry.checkedOnline) &&
       excessLifetimeMs(principal, this.#d.revocationTtlMs(), now) !== undefined

@@ -4,7 +4,7 @@
  */
 import { CREDENTIAL_KINDS } from '../types.js';
 import type { SharedCacheEntry } from '../store.js';
-import type { CredentialKind, PolicyState, Principal, Tombstone } from '../types.js';
+import type { CredentialKind, PolicyState, Principal, TenantWatch, Tombstone } from '../types.js';
 import { normalizeSelector } from '../revocation/selector.js';
 
 export function parseTombstone(value: unknown): Tombstone | undefined {
@@ -25,6 +25,20 @@ export function parseTombstone(value: unknown): Tombstone | undefined {
     revokedAt: raw.revokedAt,
     expiresAt: raw.expiresAt,
   });
+}
+
+const MAX_TENANT_ID_CHARS = 1024;
+
+export function parseWatch(value: unknown): TenantWatch | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const raw = value as Record<string, unknown>;
+  const tenantId = raw.tenantId;
+  if (typeof tenantId !== 'string' || tenantId === '' || tenantId.length > MAX_TENANT_ID_CHARS) {
+    return undefined;
+  }
+  if (!isEpochMs(raw.startedAt) || !isEpochMs(raw.expiresAt)) return undefined;
+  if (raw.expiresAt < raw.startedAt) return undefined;
+  return Object.freeze({ tenantId, startedAt: raw.startedAt, expiresAt: raw.expiresAt });
 }
 
 export function parsePolicyState(value: unknown): PolicyState | undefined {

@@ -8,21 +8,25 @@ import type { PolicyManager } from '../policy/policy-manager.js';
 import { isNewerVersion } from '../policy/version.js';
 import { normalizeSelector, selectorIdentity } from '../revocation/selector.js';
 import type { TombstoneTable } from '../revocation/tombstone-table.js';
+import type { WatchTable } from '../revocation/watch-table.js';
 import type { BusMessage, SharedStore, StoreSink } from '../store.js';
-import type { Logger, PolicyState, Selector, Tombstone } from '../types.js';
+import type { Logger, PolicyState, Selector, TenantWatch, Tombstone } from '../types.js';
 import { errorSummary } from './failures.js';
-import { parsePolicyState, parseTombstone } from './shared-shapes.js';
+import { parsePolicyState, parseTombstone, parseWatch } from './shared-shapes.js';
 
 /** What the link applies to this replica. */
 export interface LocalReplica {
   readonly originId: string;
   readonly logger: Logger;
   readonly table: TombstoneTable;
+  readonly watches: WatchTable;
   readonly policy: PolicyManager;
   now(): number;
   isClosed(): boolean;
   invalidateLocally(selector: Selector, source: string): void;
   applyTombstone(tombstone: Tombstone, source: string): void;
+  /** Adds the watch and drops the tenant's cached principals, so each is checked once under it. */
+  applyWatch(watch: TenantWatch, source: string): void;
   unlockLocally(userId: string, source: string): void;
   flushLocally(source: string): void;
 }
@@ -124,6 +128,11 @@ export class StoreLink {
           if (tombstone !== undefined) local.applyTombstone(tombstone, 'remote');
           return;
         }
+        case 'watch': {
+          const watch = parseWatch(message.watch);
+          if (watch !== undefined) local.applyWatch(watch, 'remote');
+          return;
+        }
         case 'unlock':
           if (typeof message.userId === 'string' && message.userId.length > 0) {
             local.unlockLocally(message.userId, 'remote');
@@ -182,6 +191,7 @@ export class StoreLink {
         }
       }
     }
+    await this.#mergeWatches(publishWriteBacks);
     const storedPolicy = parsePolicyState(await this.#store.loadPolicy());
     const observed = local.policy.observed();
     if (storedPolicy !== undefined) local.policy.applyShared(storedPolicy, 'store');
@@ -193,6 +203,33 @@ export class StoreLink {
       await this.#store.savePolicy(observed);
     }
     void local.policy.refresh();
+  }
+
+  /** Deletion watches, both ways, like tombstones (the cache was just flushed: the table suffices). */
+  async #mergeWatches(publishWriteBacks: boolean): Promise<void> {
+    const local = this.#local;
+    const now = local.now();
+    const ours = local.watches.list(now);
+    const theirs = new Map<string, TenantWatch>();
+    for (const raw of await this.#store.loadWatches()) {
+      const watch = parseWatch(raw);
+      if (watch === undefined) continue;
+      theirs.set(watch.tenantId, watch);
+      local.watches.add(watch, now);
+    }
+    for (const watch of ours) {
+      const stored = theirs.get(watch.tenantId);
+      if (
+        stored === undefined ||
+        stored.startedAt < watch.startedAt ||
+        stored.expiresAt < watch.expiresAt
+      ) {
+        await this.#store.saveWatch(watch);
+        if (publishWriteBacks) {
+          await this.#store.publish({ v: 1, origin: local.originId, type: 'watch', watch });
+        }
+      }
+    }
   }
 }
 

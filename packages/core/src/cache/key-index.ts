@@ -6,6 +6,11 @@
 export class KeyIndex {
   readonly #entries = new Map<string, string | Set<string>>();
 
+  /** The indexed values (e.g. every tenant id with a cached principal). */
+  values(): IterableIterator<string> {
+    return this.#entries.keys();
+  }
+
   add(value: string | undefined, key: string): void {
     if (value === undefined) return;
     const current = this.#entries.get(value);

@@ -162,6 +162,26 @@ export class PrincipalCache {
     return keys.length;
   }
 
+  /** Tenant ids with at least one cached principal (positive or not: callers filter). */
+  tenantIds(): IterableIterator<string> {
+    return this.#byTenantId.values();
+  }
+
+  /** Cached client-credential principals of one tenant (one per client id). */
+  clientCredentialsOfTenant(tenantId: string): Principal[] {
+    const byClient = new Map<string, Principal>();
+    for (const key of this.#byTenantId.keys(tenantId)) {
+      const entry = this.#lru.peek(key);
+      if (entry === undefined || entry.negative) continue;
+      const principal = entry.principal;
+      if (principal.credential !== 'client_credentials' || principal.clientId === undefined) {
+        continue;
+      }
+      byClient.set(principal.clientId, principal);
+    }
+    return [...byClient.values()];
+  }
+
   /** Client ids of cached principals of one tenant. */
   clientIdsOfTenant(tenantId: string): string[] {
     const ids = new Set<string>();

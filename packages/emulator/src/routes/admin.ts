@@ -4,7 +4,7 @@ import { FAULT_GROUPS, FAULT_MODES } from '../faults.js';
 import type { FaultGroup, FaultMode } from '../faults.js';
 import { badRequest } from '../http/errors.js';
 import type { Router } from '../http/router.js';
-import { objectBody, optionalInteger } from '../http/validate.js';
+import { objectBody, optionalBoolean, optionalInteger } from '../http/validate.js';
 
 /** `/_emulator/...`: test controls. They need the vendor token and are never faulted. */
 export function registerAdminRoutes(router: Router, app: EmulatorApp): void {
@@ -56,6 +56,26 @@ export function registerAdminRoutes(router: Router, app: EmulatorApp): void {
     await requireVendor(app, headers);
     await app.webhooks.flush();
     return { status: 200, body: { pending: 0 } };
+  });
+
+  router.add('POST', '/_emulator/webhooks/switches', 'admin', async ({ headers, body }) => {
+    await requireVendor(app, headers);
+    const input = objectBody(body);
+    for (const name of Object.keys(input)) {
+      if (name !== 'omitClientId' && name !== 'dropDeliveries') {
+        throw badRequest(`unknown switch ${name}: omitClientId, dropDeliveries`);
+      }
+    }
+    const omitClientId = optionalBoolean(input, 'omitClientId');
+    const dropDeliveries = optionalBoolean(input, 'dropDeliveries');
+    if (omitClientId !== undefined) app.webhooks.switches.omitClientId = omitClientId;
+    if (dropDeliveries !== undefined) app.webhooks.switches.dropDeliveries = dropDeliveries;
+    return { status: 200, body: { ...app.webhooks.switches } };
+  });
+
+  router.add('GET', '/_emulator/webhooks/switches', 'admin', async ({ headers }) => {
+    await requireVendor(app, headers);
+    return { status: 200, body: { ...app.webhooks.switches } };
   });
 
   router.add('GET', '/_emulator/webhook-logs', 'admin', async ({ headers }) => {

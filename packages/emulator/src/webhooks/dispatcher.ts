@@ -34,8 +34,19 @@ export interface DeliveryLogEntry {
   eventKey: string;
   url: string;
   body: string;
-  status: 'pending' | 'delivered' | 'failed';
+  /** `dropped`: never sent, because the `dropDeliveries` switch was on (a lost webhook). */
+  status: 'pending' | 'delivered' | 'failed' | 'dropped';
   attempts: DeliveryAttempt[];
+}
+
+/**
+ * Test switches for what Frontegg may do and tests must survive (`/_emulator/webhooks/switches`).
+ * `omitClientId`: `*ApiToken.deleted` bodies carry only `eventContext` (Frontegg documents none).
+ * `dropDeliveries`: deliveries are logged as `dropped` and never sent (Frontegg documents no retry).
+ */
+export interface DeliverySwitches {
+  omitClientId: boolean;
+  dropDeliveries: boolean;
 }
 
 export interface DispatcherOptions {
@@ -64,12 +75,17 @@ export class WebhookDispatcher {
   private readonly waiters: Array<() => void> = [];
   private pending = 0;
   private closed = false;
+  readonly switches: DeliverySwitches = { omitClientId: false, dropDeliveries: false };
 
   constructor(private readonly options: DispatcherOptions) {}
 
   /** Emits a Frontegg event `{eventKey, eventContext, ...rest}` to the hooks subscribed to it. */
   emitFrontegg(eventKey: string, body: Record<string, unknown>): void {
-    this.enqueue(eventKey, JSON.stringify({ eventKey, ...body }), false);
+    const sent =
+      this.switches.omitClientId && eventKey.endsWith('ApiToken.deleted')
+        ? { eventContext: body['eventContext'] }
+        : body;
+    this.enqueue(eventKey, JSON.stringify({ eventKey, ...sent }), false);
   }
 
   /** Emits a Portcullis event as a Standard Webhooks body `{type, timestamp, data}`. */
@@ -112,6 +128,10 @@ export class WebhookDispatcher {
       };
       this.entries.push(entry);
       if (this.entries.length > MAX_LOG_ENTRIES) this.entries.shift();
+      if (this.switches.dropDeliveries) {
+        entry.status = 'dropped';
+        continue;
+      }
       this.pending++;
       this.schedule(hook, entry, 0);
     }

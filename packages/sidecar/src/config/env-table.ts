@@ -67,6 +67,7 @@ export const ENV_VARIABLES: readonly EnvVariable[] = Object.freeze([
   v('PORTCULLIS_CACHE_MAX_BYTES', 'cache.maxBytes', 'int'),
   v('PORTCULLIS_STALE_IF_ERROR_MS', 'cache.staleIfErrorMs', 'int'),
   v('PORTCULLIS_REVOCATION_TTL_MS', 'revocation.ttlMs', 'int'),
+  v('PORTCULLIS_RECONCILE_MS', 'revocation.reconcileIntervalMs', 'int'),
   v('PORTCULLIS_POLICY_SYNC_MS', 'policy.syncIntervalMs', 'int'),
   v('PORTCULLIS_API_KEY_HEADER', 'credentials.apiKeyHeader'),
   v('PORTCULLIS_FORWARD_CREDENTIALS', 'credentials.forward', 'bool'),

@@ -117,9 +117,13 @@ export const rawConfigSchema = z
         staleIfErrorMs: 0,
       }),
     revocation: z
-      .object({ ttlMs: positiveInt.default(86_400_000) })
+      .object({
+        ttlMs: positiveInt.default(86_400_000),
+        // 0 switches the lost-webhook sweep off; core checks the range (1 s to a day).
+        reconcileIntervalMs: nonNegativeInt.default(60_000),
+      })
       .strict()
-      .default({ ttlMs: 86_400_000 }),
+      .default({ ttlMs: 86_400_000, reconcileIntervalMs: 60_000 }),
     policy: z
       .object({
         enabled: z.boolean().optional(),

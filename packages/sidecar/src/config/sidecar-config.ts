@@ -55,6 +55,8 @@ export interface SidecarConfig {
     readonly staleIfErrorMs: number;
   };
   readonly revocationTtlMs: number;
+  /** Lost-webhook reconciliation sweep, in ms; 0 = off. */
+  readonly reconcileIntervalMs: number;
   readonly policy: {
     readonly enabled?: boolean | undefined;
     readonly acceptedCredentials?: readonly CredentialKind[] | undefined;
@@ -131,6 +133,7 @@ export function toSidecarConfig(raw: RawConfig): SidecarConfig {
           },
     cache: raw.cache,
     revocationTtlMs: raw.revocation.ttlMs,
+    reconcileIntervalMs: raw.revocation.reconcileIntervalMs,
     policy: raw.policy,
     credentials: raw.credentials,
     identity: raw.identity,

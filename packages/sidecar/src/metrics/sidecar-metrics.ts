@@ -71,6 +71,11 @@ export function createSidecarMetrics(options: SidecarMetricsOptions): SidecarMet
     labelNames: ['action', 'source'],
     registers,
   });
+  const reconcileRevocations = new Counter({
+    name: 'portcullis_reconcile_revocations_total',
+    help: 'Credentials revoked by the lost-webhook reconciliation sweep (gone at the IdP, no webhook seen).',
+    registers,
+  });
   const webhooks = new Counter({
     name: 'portcullis_webhooks_total',
     help: 'Webhook deliveries by receiver and outcome.',
@@ -188,6 +193,7 @@ export function createSidecarMetrics(options: SidecarMetricsOptions): SidecarMet
       (m) => {
         const e = m as RevocationEvent;
         revocations.inc({ action: e.action, source: e.source });
+        if (e.source === 'reconcile' && e.action === 'revoke') reconcileRevocations.inc();
       },
     ],
     [

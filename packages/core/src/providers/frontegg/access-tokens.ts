@@ -23,14 +23,24 @@ export interface AccessTokenCheckerOptions {
   readonly listTtlMs: number;
   /** Most ids accepted in one list; a longer list is not kept (see below). */
   readonly listMax: number;
+  /** Allowed clock skew, in seconds: a list read this soon after a token's `iat` may predate it. */
+  readonly clockToleranceSec: number;
   readonly logger: Logger;
   /** Epoch milliseconds. */
   readonly now: () => number;
 }
 
 export interface AccessTokenChecker {
-  /** Resolves the token's entity when active; ERR_TOKEN_INACTIVE when not. */
-  check(kind: AccessTokenKind, tokenId: string, signal: AbortSignal): Promise<AccessTokenEntity>;
+  /**
+   * Resolves the token's entity when active; ERR_TOKEN_INACTIVE when not. `issuedAtSec` (the JWT's
+   * `iat`) tells whether a cached list can know the token at all.
+   */
+  check(
+    kind: AccessTokenKind,
+    tokenId: string,
+    issuedAtSec: number | undefined,
+    signal: AbortSignal,
+  ): Promise<AccessTokenEntity>;
 }
 
 interface ActiveList {
@@ -53,6 +63,7 @@ const BYTES_PER_ID = 64;
 export function createAccessTokenChecker(options: AccessTokenCheckerOptions): AccessTokenChecker {
   const lists = new Map<AccessTokenKind, ActiveList>();
   const pending = new Map<AccessTokenKind, Promise<ActiveList>>();
+  const lookups = new Map<string, Promise<AccessTokenEntity>>();
 
   async function fetchList(kind: AccessTokenKind, signal: AbortSignal): Promise<ActiveList> {
     let body: unknown;
@@ -104,17 +115,45 @@ export function createAccessTokenChecker(options: AccessTokenCheckerOptions): Ac
     return inFlight;
   }
 
-  /** False only when a usable list (re-read if it may predate the token) lacks the id. */
+  /** True when the list may have been read before the token existed (or `iat` is unknown). */
+  function predates(active: ActiveList, issuedAtSec: number | undefined): boolean {
+    if (issuedAtSec === undefined) return true;
+    return active.fetchedAt < (issuedAtSec + options.clockToleranceSec) * 1000;
+  }
+
+  /**
+   * False only when a usable list read after the token was issued lacks the id. A list that may
+   * predate the token is re-read (at most once per cooldown); when it still may, the `/{id}` lookup
+   * decides alone (404 for deleted ids) — a brand-new token is never refused for a stale list.
+   */
   async function mayBeActive(
     kind: AccessTokenKind,
     id: string,
+    issuedAtSec: number | undefined,
     signal: AbortSignal,
   ): Promise<boolean> {
     const current = await list(kind, signal, false);
     if (current.ids === undefined || current.ids.has(id)) return true;
-    if (options.now() - current.fetchedAt < MISS_REFETCH_COOLDOWN_MS) return false;
+    if (!predates(current, issuedAtSec)) return false;
+    if (options.now() - current.fetchedAt < MISS_REFETCH_COOLDOWN_MS) return true;
     const fresh = await list(kind, signal, true);
-    return fresh.ids === undefined || fresh.ids.has(id);
+    if (fresh.ids === undefined || fresh.ids.has(id)) return true;
+    return predates(fresh, issuedAtSec);
+  }
+
+  /** Single flight per id: a burst for one brand-new token asks `/{id}` once. */
+  function lookup(
+    kind: AccessTokenKind,
+    id: string,
+    signal: AbortSignal,
+  ): Promise<AccessTokenEntity> {
+    const key = `${kind}/${id}`;
+    let inFlight = lookups.get(key);
+    if (inFlight === undefined) {
+      inFlight = entity(kind, id, signal).finally(() => lookups.delete(key));
+      lookups.set(key, inFlight);
+    }
+    return inFlight;
   }
 
   async function entity(
@@ -154,10 +193,10 @@ export function createAccessTokenChecker(options: AccessTokenCheckerOptions): Ac
   }
 
   return {
-    async check(kind, tokenId, signal) {
+    async check(kind, tokenId, issuedAtSec, signal) {
       if (tokenId === '' || tokenId.length > MAX_ID_CHARS) throw inactive();
-      if (!(await mayBeActive(kind, tokenId, signal))) throw inactive();
-      return entity(kind, tokenId, signal);
+      if (!(await mayBeActive(kind, tokenId, issuedAtSec, signal))) throw inactive();
+      return lookup(kind, tokenId, signal);
     },
   };
 }

@@ -4,6 +4,9 @@
  * cached client ids of that tenant that are no longer listed are revoked, and until the longest
  * JWT lifetime has passed every client-credential JWT of that tenant is checked against the list
  * (read at most every `refreshMs`) — a deleted token must not live until its JWT's `exp`.
+ * The watch itself is the authenticator's shared state (stored, published, loaded on every
+ * replica); this module keeps only this replica's list reads and who owns which client id. The
+ * same lists serve the reconciliation sweep for lost webhooks (`sweep`).
  */
 import { PortcullisError } from '../../errors.js';
 import type { AuthenticatorActions } from '../../provider.js';
@@ -16,6 +19,7 @@ export interface DeletionWatchOptions {
   readonly watchTtlMs: () => number;
   /** Least time between two reads of one list, in ms. */
   readonly refreshMs: number;
+  /** Most tenants whose lists this replica keeps at once. */
   readonly maxTenants: number;
   readonly clockToleranceSec: number;
   readonly logger: Logger;
@@ -26,16 +30,34 @@ export interface DeletionWatchOptions {
 export interface DeletionWatch {
   /** Remembers who owns a verified client credential (to pick the right list later). */
   remember(principal: Principal): void;
-  /** Handles one unnamed deletion: watch the tenant, revoke what is gone, invalidate the unknown. */
+  /**
+   * Handles one unnamed deletion: starts the tenant's watch on every replica (through
+   * `actions.watchTenant`), revokes what is gone, invalidates the unknown.
+   */
   reconcile(
     tenantId: string,
     userId: string | undefined,
     actions: AuthenticatorActions,
     signal: AbortSignal,
   ): Promise<{ revoked: number; invalidated: number }>;
-  /** Throws ERR_TOKEN_REVOKED for a watched tenant's client credential that is no longer listed. */
+  /**
+   * Throws ERR_TOKEN_REVOKED for a client credential of a watched tenant (whichever replica started
+   * the watch) that is no longer listed, after revoking it everywhere.
+   */
   check(principal: Principal, actions: AuthenticatorActions, signal: AbortSignal): Promise<void>;
-  /** Tenants currently watched (health detail). */
+  /**
+   * Re-reads the owner lists (the tenant's, or a user's for personal tokens) of the given cached
+   * client credentials and revokes those no longer listed: the reconciliation sweep for lost
+   * webhooks. At most `maxLists` list reads. Resolves with the number revoked and the lists read.
+   */
+  sweep(
+    tenantId: string,
+    principals: readonly Principal[],
+    actions: AuthenticatorActions,
+    maxLists: number,
+    signal: AbortSignal,
+  ): Promise<{ revoked: number; lists: number }>;
+  /** Tenants whose lists this replica holds (health detail, tests). */
   size(): number;
 }
 
@@ -44,20 +66,22 @@ interface IdList {
   readonly fetchedAt: number;
 }
 
-interface Watch {
-  until: number;
+/** This replica's list reads under one watch of one tenant. */
+interface TenantLists {
+  readonly startedAt: number;
   /** Key `''` is the tenant's own list; other keys are user ids (personal tokens). */
   readonly lists: Map<string, IdList>;
   readonly pending: Map<string, Promise<IdList>>;
 }
 
 const TENANT_LIST = '';
+const NONE: ReadonlySet<string> = new Set();
 const MAX_OWNERS = 100_000;
 const MAX_USER_LISTS_PER_RECONCILE = 50;
 const MAX_LISTED_TOKENS = 100_000;
 
 export function createDeletionWatch(options: DeletionWatchOptions): DeletionWatch {
-  const watches = new Map<string, Watch>();
+  const tenants = new Map<string, TenantLists>();
   const owners = new Map<string, { readonly tenantId: string; readonly userId?: string }>();
 
   async function fetchList(tenantId: string, userId: string, signal: AbortSignal): Promise<IdList> {
@@ -73,18 +97,21 @@ export function createDeletionWatch(options: DeletionWatchOptions): DeletionWatc
         ...(personal ? { 'frontegg-user-id': userId } : {}),
       },
       signal,
+      // A deleted user (or tenant) has no tokens: 404 is an answer, not an IdP failure.
+      passStatuses: [404],
     });
-    return { ids: clientIdsOf(answer.body), fetchedAt: options.now() };
+    const ids = answer.status === 404 ? NONE : clientIdsOf(answer.body);
+    return { ids, fetchedAt: options.now() };
   }
 
   async function listFor(
     tenantId: string,
-    watch: Watch,
+    state: TenantLists,
     userId: string,
     signal: AbortSignal,
     mustBeAfterMs: number,
   ): Promise<IdList> {
-    const cached = watch.lists.get(userId);
+    const cached = state.lists.get(userId);
     if (cached !== undefined && cached.fetchedAt >= mustBeAfterMs) return cached;
     if (cached !== undefined && options.now() - cached.fetchedAt < options.refreshMs) {
       // Too soon to ask again: better a retry than a wrong verdict on a brand-new token.
@@ -96,57 +123,33 @@ export function createDeletionWatch(options: DeletionWatchOptions): DeletionWatc
       );
     }
     // Single flight per list: a burst of requests from a watched tenant reads it once.
-    const joined = watch.pending.get(userId);
+    const joined = state.pending.get(userId);
     if (joined !== undefined) return joined;
     const started: Promise<IdList> = fetchList(tenantId, userId, signal)
       .then((fresh) => {
-        // A newer deletion may have restarted the watch meanwhile: keep only current reads.
-        if (watch.pending.get(userId) === started) watch.lists.set(userId, fresh);
+        if (state.pending.get(userId) === started) state.lists.set(userId, fresh);
         return fresh;
       })
       .finally(() => {
-        if (watch.pending.get(userId) === started) watch.pending.delete(userId);
+        if (state.pending.get(userId) === started) state.pending.delete(userId);
       });
-    watch.pending.set(userId, started);
+    state.pending.set(userId, started);
     return started;
   }
 
-  function startWatch(tenantId: string): Watch {
-    const until = options.now() + options.watchTtlMs();
-    const existing = watches.get(tenantId);
-    if (existing !== undefined) {
-      existing.until = Math.max(existing.until, until);
-      // Lists read before this deletion may still show the deleted token.
-      existing.lists.clear();
-      existing.pending.clear();
-      return existing;
+  /** The list state of one watch; a newer watch (a later deletion) starts from empty lists. */
+  function listsFor(tenantId: string, startedAt: number): TenantLists {
+    const existing = tenants.get(tenantId);
+    // Lists read before this deletion may still show the deleted token.
+    if (existing !== undefined && existing.startedAt >= startedAt) return existing;
+    const state: TenantLists = { startedAt, lists: new Map(), pending: new Map() };
+    tenants.delete(tenantId);
+    tenants.set(tenantId, state);
+    if (tenants.size > options.maxTenants) {
+      const oldest = tenants.keys().next();
+      if (oldest.done !== true) tenants.delete(oldest.value);
     }
-    if (watches.size >= options.maxTenants) evictSoonest();
-    const watch: Watch = { until, lists: new Map(), pending: new Map() };
-    watches.set(tenantId, watch);
-    return watch;
-  }
-
-  function evictSoonest(): void {
-    let soonest: [string, Watch] | undefined;
-    for (const entry of watches) {
-      if (soonest === undefined || entry[1].until < soonest[1].until) soonest = entry;
-    }
-    if (soonest === undefined) return;
-    watches.delete(soonest[0]);
-    options.logger.error(
-      { tenantId: soonest[0], maxTenants: options.maxTenants },
-      'frontegg deletion watch is full; stopped watching the tenant closest to expiry',
-    );
-  }
-
-  function activeWatch(tenantId: string): Watch | undefined {
-    const watch = watches.get(tenantId);
-    if (watch !== undefined && watch.until <= options.now()) {
-      watches.delete(tenantId);
-      return undefined;
-    }
-    return watch;
+    return state;
   }
 
   return {
@@ -167,10 +170,12 @@ export function createDeletionWatch(options: DeletionWatchOptions): DeletionWatc
     },
 
     async reconcile(tenantId, userId, actions, signal) {
-      const watch = startWatch(tenantId);
-      const at = options.now();
-      const tenantList = await listFor(tenantId, watch, TENANT_LIST, signal, at);
+      // Read before the watch starts: starting it drops the tenant's cached client credentials.
       const candidates = actions.cachedClientIds(tenantId);
+      const watch = await actions.watchTenant(tenantId, options.watchTtlMs());
+      const state = listsFor(tenantId, watch.startedAt);
+      const at = options.now();
+      const tenantList = await listFor(tenantId, state, TENANT_LIST, signal, at);
       const users = new Set<string>(userId === undefined ? [] : [userId]);
       for (const clientId of candidates) {
         const owner = owners.get(clientId);
@@ -178,7 +183,7 @@ export function createDeletionWatch(options: DeletionWatchOptions): DeletionWatc
           users.add(owner.userId);
         }
       }
-      for (const user of users) await listFor(tenantId, watch, user, signal, at);
+      for (const user of users) await listFor(tenantId, state, user, signal, at);
       let revoked = 0;
       let invalidated = 0;
       for (const clientId of candidates) {
@@ -188,7 +193,7 @@ export function createDeletionWatch(options: DeletionWatchOptions): DeletionWatc
             ? undefined
             : owner.userId === undefined
               ? tenantList
-              : watch.lists.get(owner.userId);
+              : state.lists.get(owner.userId);
         if (list === undefined) {
           // Owner unknown here (shared cache, or evicted): re-verify it through `check`.
           await actions.invalidate({ clientId });
@@ -199,7 +204,7 @@ export function createDeletionWatch(options: DeletionWatchOptions): DeletionWatc
         }
       }
       options.logger.warn(
-        { tenantId, revoked, invalidated, watchedUntil: new Date(watch.until).toISOString() },
+        { tenantId, revoked, invalidated, watchedUntil: new Date(watch.expiresAt).toISOString() },
         'frontegg API-token deletion named no client id; reconciled the tenant with the IdP list',
       );
       return { revoked, invalidated };
@@ -209,17 +214,18 @@ export function createDeletionWatch(options: DeletionWatchOptions): DeletionWatc
       if (principal.credential !== 'client_credentials') return;
       const { tenantId, clientId } = principal;
       if (tenantId === undefined || clientId === undefined) return;
-      const watch = activeWatch(tenantId);
+      const watch = actions.watchOf(tenantId);
       if (watch === undefined) return;
+      const state = listsFor(tenantId, watch.startedAt);
       const listKey =
         principal.ownerKind === 'user' && principal.userId !== undefined
           ? principal.userId
           : TENANT_LIST;
       // A list read after the JWT was issued is authoritative for it; older lists may miss it.
       const issuedAtMs = ((principal.issuedAt ?? 0) + options.clockToleranceSec) * 1000;
-      const cached = watch.lists.get(listKey);
+      const cached = state.lists.get(listKey);
       if (cached?.ids.has(clientId) === true) return;
-      const list = await listFor(tenantId, watch, listKey, signal, issuedAtMs);
+      const list = await listFor(tenantId, state, listKey, signal, issuedAtMs);
       if (list.ids.has(clientId)) return;
       await actions.revoke({ clientId });
       options.logger.warn(
@@ -229,8 +235,44 @@ export function createDeletionWatch(options: DeletionWatchOptions): DeletionWatc
       throw new PortcullisError('ERR_TOKEN_REVOKED', 'the API token has been deleted');
     },
 
+    async sweep(tenantId, principals, actions, maxLists, signal) {
+      // Fresh reads only: a sweep exists to notice what no webhook told us.
+      const byList = new Map<string, string[]>();
+      for (const principal of principals) {
+        const clientId = principal.clientId;
+        if (principal.credential !== 'client_credentials' || clientId === undefined) continue;
+        if (principal.tenantId !== tenantId) continue;
+        const key =
+          principal.ownerKind === 'user' && principal.userId !== undefined
+            ? principal.userId
+            : TENANT_LIST;
+        const group = byList.get(key);
+        if (group === undefined) byList.set(key, [clientId]);
+        else group.push(clientId);
+      }
+      let revoked = 0;
+      let lists = 0;
+      for (const [key, ids] of byList) {
+        if (lists >= maxLists) break;
+        lists += 1;
+        const list = await fetchList(tenantId, key, signal);
+        for (const clientId of ids) {
+          if (list.ids.has(clientId)) continue;
+          await actions.revoke({ clientId });
+          revoked += 1;
+        }
+      }
+      if (revoked > 0) {
+        options.logger.warn(
+          { tenantId, revoked },
+          'frontegg API tokens missing from their lists at reconciliation (a lost deletion webhook?); revoked',
+        );
+      }
+      return { revoked, lists };
+    },
+
     size() {
-      return watches.size;
+      return tenants.size;
     },
   };
 }

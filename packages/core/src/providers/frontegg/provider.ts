@@ -36,6 +36,8 @@ import { createFronteggWebhookReceiver, FRONTEGG_RECEIVER_NAME } from './webhook
 const SILENT: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 const DEFAULT_TIMEOUT_MS = 2000;
 const DEFAULT_CLOCK_TOLERANCE_SEC = 5;
+/** Token lists one reconciliation of one tenant may read: its own and up to nine users'. */
+const MAX_LISTS_PER_RECONCILE = 10;
 
 /** What the preset builds once it knows its context (clock, dispatcher, logger). */
 interface Runtime {
@@ -209,9 +211,11 @@ export function frontegg(options: FronteggProviderOptions): Provider {
       return { principal: toPrincipal(payload, type), checkedOnline: false };
     }
     const tokenId = typeof payload['sub'] === 'string' ? payload['sub'] : '';
+    const iat = payload['iat'];
     const entity: AccessTokenEntity = await accessTokens.check(
       type === 'tenantAccessToken' ? 'tenants' : 'users',
       tokenId,
+      typeof iat === 'number' && Number.isFinite(iat) ? iat : undefined,
       signal,
     );
     const principal = toPrincipal(payload, type, entity);
@@ -229,6 +233,12 @@ export function frontegg(options: FronteggProviderOptions): Provider {
           'frontegg webhookSecrets not set: the frontegg webhook receiver refuses every delivery',
         );
       }
+    },
+
+    async ready(signal) {
+      // Ready means a vendor token is held: the first deletion check or access-token lookup must
+      // not wait for (or fail on) the vendor authentication.
+      await rt().vendor.ensureToken(signal);
     },
 
     async verify(credential, { signal }) {
@@ -261,12 +271,17 @@ export function frontegg(options: FronteggProviderOptions): Provider {
       }
     },
 
+    async reconcile(tenantId, principals, actions, signal) {
+      return rt().watch.sweep(tenantId, principals, actions, MAX_LISTS_PER_RECONCILE, signal);
+    },
+
     createWebhookReceivers(actions): Readonly<Record<string, WebhookReceiver>> {
       // The runtime may be rebuilt by `init`; the receiver always reaches the current one.
       const watch: DeletionWatch = {
         remember: (principal) => rt().watch.remember(principal),
         reconcile: (...args) => rt().watch.reconcile(...args),
         check: (...args) => rt().watch.check(...args),
+        sweep: (...args) => rt().watch.sweep(...args),
         size: () => rt().watch.size(),
       };
       const logger: Logger = {
@@ -293,14 +308,10 @@ export function frontegg(options: FronteggProviderOptions): Provider {
     },
 
     health(): ComponentHealth {
-      const { jwt, vendor, watch } = rt();
+      const { jwt, vendor } = rt();
       const keys = jwt.health();
-      const watched = watch.size();
-      const detail = [
-        keys.detail,
-        vendor.hasToken() ? undefined : 'no vendor token yet',
-        watched > 0 ? `${watched} tenant(s) watched after unnamed API-token deletions` : undefined,
-      ]
+      // Deletion watches are the authenticator's shared state: its `tombstones` detail counts them.
+      const detail = [keys.detail, vendor.hasToken() ? undefined : 'no vendor token yet']
         .filter((part) => part !== undefined)
         .join('; ');
       return detail === '' ? { status: keys.status } : { status: keys.status, detail };
@@ -351,6 +362,7 @@ function buildRuntime(
       vendor,
       listTtlMs: config.activeListTtlMs,
       listMax: config.activeListMax,
+      clockToleranceSec,
       logger,
       now,
     }),

@@ -36,6 +36,8 @@ export interface VendorTokenClient {
   call(request: VendorCall): Promise<FronteggAnswer>;
   /** True while a usable vendor token is held (health). */
   hasToken(): boolean;
+  /** Resolves once a usable vendor token is held (authenticates when none is). */
+  ensureToken(signal: AbortSignal): Promise<void>;
 }
 
 interface HeldToken {
@@ -148,6 +150,9 @@ export function createVendorTokenClient(options: VendorTokenClientOptions): Vend
     },
     hasToken() {
       return held !== undefined && options.now() < held.expiresAt;
+    },
+    async ensureToken(signal) {
+      await currentToken(signal, false);
     },
   };
 }
