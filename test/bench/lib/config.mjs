@@ -10,7 +10,8 @@ const int = (name, fallback) => {
   return value;
 };
 
-const quick = process.env.BENCH_QUICK === '1';
+// `npm run bench -- --quick` or BENCH_QUICK=1: the same cases, fewer and shorter rounds (< 3 min).
+const quick = process.env.BENCH_QUICK === '1' || process.argv.includes('--quick');
 
 export const config = Object.freeze({
   quick,

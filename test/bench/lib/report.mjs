@@ -41,7 +41,7 @@ export function markdown(results) {
       '(pinned to its own core) per request.',
   );
   out.push('');
-  out.push('## Targets (docs/design.md §8)');
+  out.push('## Targets (issue 16: ratios within this run)');
   out.push('');
   out.push('| Target | Measured | |');
   out.push('| --- | --- | --- |');
@@ -58,7 +58,8 @@ export function markdown(results) {
     const jwt = mw.find((c) => c.name === 'portcullis-jwt');
     if (jwt) {
       const peers = mw.filter(
-        (c) => !c.name.startsWith('portcullis') && c.name !== 'bare' && c.name !== 'noop-async',
+        (c) =>
+          !c.name.startsWith('portcullis') && !['bare', 'noop-async', 'ideal'].includes(c.name),
       );
       out.push('');
       out.push(
