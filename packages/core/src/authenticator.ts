@@ -44,6 +44,7 @@ import { TombstoneTable } from './revocation/tombstone-table.js';
 import type {
   ComponentHealth,
   CredentialForm,
+  ExtractedCredential,
   HealthReport,
   PolicyObservation,
   PolicyState,
@@ -173,6 +174,15 @@ class PortcullisAuthenticator implements Authenticator {
   // ---------------------------------------------------------------- request path
 
   async authenticate(request: RequestLike): Promise<Principal> {
+    // An async function turns a synchronous throw into a rejection.
+    return this.authenticateOrDefer(request);
+  }
+
+  /**
+   * The hit path, synchronous: no promise, no closure and no event object unless someone
+   * subscribed. Only a cache miss (or a coalesced wait) goes on to `#resolveMiss`.
+   */
+  authenticateOrDefer(request: RequestLike): Principal | Promise<Principal> {
     const startedAt = decisionChannel.hasSubscribers ? performance.now() : 0;
     let form: CredentialForm | undefined;
     let label: CacheLabel = 'none';
@@ -183,49 +193,72 @@ class PortcullisAuthenticator implements Authenticator {
       gateForm(this.#policy.current(), form);
       const key = this.#keyer(credential);
       const entry = this.#cache.get(key, this.#o.now());
-      let principal: Principal;
-      if (entry !== undefined) {
-        if (entry.negative) {
-          label = 'negative-hit';
-          this.#counters.negativeHits++;
-          publish('cache', CACHE_EVENTS.negativeHit);
-          throw negativeError(entry);
-        }
-        label = 'hit';
-        this.#counters.hits++;
-        publish('cache', CACHE_EVENTS.hit);
-        principal = entry.principal;
-      } else {
-        let pending = this.#flights.joinable(key);
-        if (pending !== undefined) {
-          label = 'coalesced';
-          this.#counters.coalesced++;
-          publish('cache', CACHE_EVENTS.coalesced);
-        } else {
-          label = 'miss';
-          this.#counters.misses++;
-          publish('cache', CACHE_EVENTS.miss);
-          pending = this.#flights.run(key, () => this.#resolver.resolve(key, credential));
-        }
-        const outcome = await pending;
-        if (!outcome.ok) throw outcome.error;
-        if (outcome.stale) label = 'stale';
-        principal = outcome.principal;
+      if (entry === undefined) return this.#resolveMiss(key, credential, startedAt);
+      if (entry.negative) {
+        label = 'negative-hit';
+        this.#counters.negativeHits++;
+        publish('cache', CACHE_EVENTS.negativeHit);
+        throw negativeError(entry);
       }
+      label = 'hit';
+      this.#counters.hits++;
+      publish('cache', CACHE_EVENTS.hit);
+      const principal = entry.principal;
       // Every answer, cached or fresh, and every single-flight waiter: tombstones, then policy.
       this.#admit(principal);
       if (startedAt !== 0) this.#decision('allow', undefined, form, principal, label, startedAt);
       return principal;
     } catch (error) {
-      const failure = isPortcullisError(error)
-        ? error
-        : unexpectedProviderError(error, this.#o.logger);
-      if (decisionChannel.hasSubscribers) {
-        const outcome = failure.status >= 500 ? 'error' : 'deny';
-        this.#decision(outcome, failure.code, form, undefined, label, startedAt);
-      }
-      throw failure;
+      throw this.#failure(error, form, label, startedAt);
     }
+  }
+
+  async #resolveMiss(
+    key: string,
+    credential: ExtractedCredential,
+    startedAt: number,
+  ): Promise<Principal> {
+    const form = credential.form;
+    let label: CacheLabel = 'miss';
+    try {
+      let pending = this.#flights.joinable(key);
+      if (pending !== undefined) {
+        label = 'coalesced';
+        this.#counters.coalesced++;
+        publish('cache', CACHE_EVENTS.coalesced);
+      } else {
+        label = 'miss';
+        this.#counters.misses++;
+        publish('cache', CACHE_EVENTS.miss);
+        pending = this.#flights.run(key, () => this.#resolver.resolve(key, credential));
+      }
+      const outcome = await pending;
+      if (!outcome.ok) throw outcome.error;
+      if (outcome.stale) label = 'stale';
+      const principal = outcome.principal;
+      this.#admit(principal);
+      if (startedAt !== 0) this.#decision('allow', undefined, form, principal, label, startedAt);
+      return principal;
+    } catch (error) {
+      throw this.#failure(error, form, label, startedAt);
+    }
+  }
+
+  /** The typed error to throw, with its decision event when someone listens. */
+  #failure(
+    error: unknown,
+    form: CredentialForm | undefined,
+    label: CacheLabel,
+    startedAt: number,
+  ): PortcullisError {
+    const failure = isPortcullisError(error)
+      ? error
+      : unexpectedProviderError(error, this.#o.logger);
+    if (decisionChannel.hasSubscribers) {
+      const outcome = failure.status >= 500 ? 'error' : 'deny';
+      this.#decision(outcome, failure.code, form, undefined, label, startedAt);
+    }
+    return failure;
   }
 
   authorize(principal: Principal, requirements: Requirements): void {
