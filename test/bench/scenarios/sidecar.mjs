@@ -54,7 +54,7 @@ export async function startNginx(dir, upstreamPort) {
   return { ...proc, url: `http://127.0.0.1:${port}` };
 }
 
-/** The built CLI as deployed: env config (docs/design.md §7), access log (info) to a file, metrics on. */
+/** The built CLI as deployed: env config (docs/design.md §7), access log (info) to a pipe, metrics on. */
 export async function startSidecarCli(
   dir,
   name,
@@ -80,6 +80,8 @@ export async function startSidecarCli(
   const proc = spawnPinned(core ?? config.serverCore, process.execPath, [...nodeFlags, cli], {
     env,
     logFile: join(dir, `${name}.log`),
+    // The access log goes to a pipe, as deployed (a container runtime reads stdout).
+    pipe: true,
   });
   await waitForUrl(`http://127.0.0.1:${adminPort}/readyz`, { child: proc.child });
   return {
@@ -118,6 +120,13 @@ export async function runSidecar({ env, log }) {
         provider: seeded.provider,
       }),
     );
+    const quiet = keep(
+      await startSidecarCli(dir, 'portcullis-warn', {
+        upstream: upstream.url,
+        provider: seeded.provider,
+        extraEnv: { PORTCULLIS_LOG_LEVEL: 'warn' },
+      }),
+    );
     const headers = { authorization: `Bearer ${seeded.apiToken.jwt}` };
     const cases = [
       { name: 'direct', label: 'direct upstream (no proxy)', url: direct.url, pid: direct.pid },
@@ -138,6 +147,12 @@ export async function runSidecar({ env, log }) {
         label: 'portcullis sidecar, cached JWT, access log + metrics',
         url: sidecar.url,
         pid: sidecar.pid,
+      },
+      {
+        name: 'portcullis-log-warn',
+        label: 'portcullis sidecar, same, access log off (level warn)',
+        url: quiet.url,
+        pid: quiet.pid,
       },
       { name: 'http-proxy', label: 'http-proxy', url: httpProxy.url, pid: httpProxy.pid },
     ];

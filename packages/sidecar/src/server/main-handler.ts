@@ -171,23 +171,22 @@ export function createMainHandler(options: MainHandlerOptions): MainHandler {
     const started = performance.now();
     const client = clientOf(request);
     inFlight += 1;
-    run(client)
-      .catch((error: unknown): LogFields => {
-        const status = fail(error);
-        return { kind: 'reserved', path: '-', status, decision: 'error', reason: reasonOf(error) };
-      })
-      .then((fields) => {
-        options.metrics.observeRequest(fields.kind, fields.decision, fields.status);
-        logAccess(options.logger, {
-          ...fields,
-          method: request.method ?? '-',
-          client,
-          latencyMs: Math.round((performance.now() - started) * 10) / 10,
-        });
-      })
-      .finally(() => {
-        inFlight -= 1;
-      });
+    // One callback pair per exchange (no catch/then/finally chain): both settle the exchange.
+    const done = (fields: LogFields): void => {
+      inFlight -= 1;
+      options.metrics.observeRequest(fields.kind, fields.decision, fields.status);
+      logAccess(
+        options.logger,
+        fields,
+        request.method ?? '-',
+        client,
+        Math.round((performance.now() - started) * 10) / 10,
+      );
+    };
+    run(client).then(done, (error: unknown) => {
+      const status = fail(error);
+      done({ kind: 'reserved', path: '-', status, decision: 'error', reason: reasonOf(error) });
+    });
   }
 
   return {
