@@ -27,6 +27,7 @@ import { StoreLink } from './authenticator/store-link.js';
 import { buildStandardReceiver } from './authenticator/webhooks.js';
 import { createCacheKeyer } from './cache/cache-key.js';
 import type { CacheKeyer } from './cache/cache-key.js';
+import { Interner } from './cache/intern.js';
 import { PrincipalCache } from './cache/principal-cache.js';
 import { extractCredential } from './credentials/extract.js';
 import { CHANNELS, publish } from './diagnostics.js';
@@ -142,6 +143,7 @@ class PortcullisAuthenticator implements Authenticator {
     this.#resolver = new Resolver({
       options: o,
       cache: this.#cache,
+      interner: new Interner(),
       guard: this.#guard,
       limiter: this.#limiter,
       idpHealth: this.#idpHealth,

@@ -4,6 +4,8 @@
  * unless a racing invalidation matched it. IdP failures are never cached; with `staleIfErrorMs`
  * they may be answered from an expired positive entry.
  */
+import { compactPrincipal } from '../cache/intern.js';
+import type { Interner } from '../cache/intern.js';
 import type { PrincipalCache } from '../cache/principal-cache.js';
 import { publish } from '../diagnostics.js';
 import { isPortcullisError, PortcullisError } from '../errors.js';
@@ -37,6 +39,8 @@ export interface Counters {
 export interface ResolverDeps {
   readonly options: ResolvedOptions;
   readonly cache: PrincipalCache;
+  /** Shares what cached principals repeat (roles, permissions, issuer, tenant). */
+  readonly interner: Interner;
   readonly guard: GenerationLog;
   readonly limiter: InFlightLimiter;
   readonly idpHealth: IdpHealth;
@@ -87,8 +91,8 @@ export class Resolver {
       if (this.#mustBoundLifetime(credential.form, verified.checkedOnline)) {
         assertLifetimeWithin(verified.principal, this.#d.revocationTtlMs(), now);
       }
-      this.#cachePositive(key, verified, generation, now);
-      return { ok: true, principal: verified.principal, stale: false };
+      const principal = this.#cachePositive(key, verified, generation, now);
+      return { ok: true, principal, stale: false };
     } catch (error) {
       return this.#failed(key, error, generation);
     }
@@ -98,19 +102,29 @@ export class Resolver {
     return form !== 'basic' && !checkedOnline && !this.#o.revocation.allowLongLivedTokens;
   }
 
-  /** Caches a fresh answer unless a racing invalidation matched it (docs/design.md §2 race guard). */
-  #cachePositive(key: string, verified: VerifiedCredential, generation: number, now: number): void {
-    const principal = verified.principal;
-    const expMs = principal.expiresAt === undefined ? Infinity : principal.expiresAt * 1000;
+  /**
+   * Caches a fresh answer unless a racing invalidation matched it (docs/design.md §2 race guard).
+   * Returns the principal to answer with: the cached (compacted) one, so a hit and the miss
+   * that filled it hand out the same object.
+   */
+  #cachePositive(
+    key: string,
+    verified: VerifiedCredential,
+    generation: number,
+    now: number,
+  ): Principal {
+    const original = verified.principal;
+    const expMs = original.expiresAt === undefined ? Infinity : original.expiresAt * 1000;
     const freshUntil = Math.min(
       now + this.#o.cache.ttlMs,
       expMs,
       verified.maxTtlMs === undefined ? Infinity : now + verified.maxTtlMs,
     );
-    if (freshUntil <= now) return;
+    if (freshUntil <= now) return original;
     // A revoked principal is cached too (the tombstone check runs on every hit), so retries of a
     // revoked credential do not reach the IdP.
-    if (!this.#d.guard.mayCache(generation, principal)) return;
+    if (!this.#d.guard.mayCache(generation, original)) return original;
+    const principal = compactPrincipal(original, this.#d.interner);
     this.#d.cache.setPositive(key, {
       negative: false,
       principal,
@@ -123,6 +137,7 @@ export class Resolver {
       .catch((error: unknown) =>
         this.#o.logger.debug({ err: errorSummary(error) }, 'portcullis: shared cache write failed'),
       );
+    return principal;
   }
 
   #failed(key: string, error: unknown, generation: number): Outcome {
@@ -178,7 +193,7 @@ export class Resolver {
     }
     const now = this.#o.now();
     if (!isSharedCacheEntry(entry) || entry.expiresAt <= now) return undefined;
-    const principal = entry.principal;
+    const principal = compactPrincipal(entry.principal, this.#d.interner);
     if (
       this.#mustBoundLifetime(form, entry.checkedOnline) &&
       excessLifetimeMs(principal, this.#d.revocationTtlMs(), now) !== undefined
