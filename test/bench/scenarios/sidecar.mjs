@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { config } from '../lib/config.mjs';
 import { serverPath, startServer } from '../lib/child.mjs';
 import { compareInterleaved, expectOk } from '../lib/compare.mjs';
+import { apacheAvailable, startApache } from '../lib/apache.mjs';
 import { freePort, spawnPinned, waitForUrl } from '../lib/external.mjs';
 
 const NGINX = '/usr/sbin/nginx';
@@ -161,6 +162,26 @@ export async function runSidecar({ env, log }) {
       cases.push({ name: 'nginx', label: 'nginx pass-through', url: nginx.url, pid: nginx.pid });
     } else {
       log('  nginx not installed: skipped');
+    }
+    if (apacheAvailable()) {
+      // The same 1 KB RS256 JWT through the same JWKS (the emulator's) as the sidecar.
+      const apache = keep(
+        await startApache(dir, {
+          upstreamPort: upstream.port,
+          jwksUri: `${seeded.emulator.url}/.well-known/jwks.json`,
+          core: config.serverCore,
+        }),
+      );
+      cases.push({
+        name: 'apache-oauth2',
+        label: 'Apache httpd + mod_oauth2, cached JWT (no access log)',
+        url: apache.url,
+        pid: apache.pid,
+      });
+    } else {
+      log(
+        '  apache2 + mod_oauth2 not installed: skipped (apt-get install apache2 libapache2-mod-oauth2)',
+      );
     }
     for (const c of cases) {
       c.url = `${c.url}/orders`;
