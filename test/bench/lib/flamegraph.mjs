@@ -39,7 +39,7 @@ export function flameGraphSvg(profile, { title, width = 1200 } = {}) {
   const layout = (node, x, depth) => {
     const t = total.get(node.id) ?? 0;
     const w = (t / busy) * (width - 20);
-    if (w < 0.5) return;
+    if (w < 1 || depth > 60) return;
     depthMax = Math.max(depthMax, depth);
     boxes.push({ node, x, w, depth, t });
     let cx = x;
