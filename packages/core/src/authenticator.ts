@@ -6,7 +6,6 @@
  * the store side in `authenticator/store-link.ts`.
  */
 import diagnostics from 'node:diagnostics_channel';
-import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { authorize as authorizeRequirements } from './authorization.js';
 import type { Authenticator, AuthenticatorStats } from './authenticator/api.js';
@@ -137,9 +136,6 @@ class PortcullisAuthenticator implements Authenticator {
       maxQueue: o.idp.maxQueue,
     });
     this.#idpHealth = new IdpHealth(o.now);
-    // Every open IdP call listens for close(); their number is bounded by idp.maxInFlight, so this
-    // is not a leak and must not print MaxListenersExceededWarning.
-    setMaxListeners(o.idp.maxInFlight + 1, this.#closing.signal);
     this.#resolver = new Resolver({
       options: o,
       cache: this.#cache,

@@ -70,12 +70,21 @@ export class Resolver {
   readonly #o: ResolvedOptions;
   readonly #provider: Provider;
   readonly #sharedCache: SharedPrincipalCache | undefined;
+  readonly #open = new Set<OpenCall>();
 
   constructor(deps: ResolverDeps) {
     this.#d = deps;
     this.#o = deps.options;
     this.#provider = deps.options.provider;
     this.#sharedCache = deps.options.store?.sharedCache;
+    // One listener for the authenticator's lifetime, not one per call.
+    deps.closing.addEventListener(
+      'abort',
+      () => {
+        for (const call of this.#open) call.fail(closedError());
+      },
+      { once: true },
+    );
   }
 
   /** Resolves (never rejects) with the outcome for one cache key. */
@@ -213,29 +222,31 @@ export class Resolver {
     return { ok: true, principal, stale: false };
   }
 
-  /** One provider call with the IdP timeout; `close()` aborts it too. */
+  /**
+   * One provider call with the IdP timeout; `close()` aborts it too. No EventTarget listener per
+   * call (adding and removing them cost more than the rest of a local JWT check, profiled): the
+   * timer and `close()` reach the call through `#open`.
+   */
   async #verify(credential: ExtractedCredential): Promise<VerifiedCredential> {
     if (this.#d.closing.aborted) throw closedError();
     const controller = new AbortController();
-    const timer = setTimeout(() => {
-      controller.abort(
-        new PortcullisError('ERR_IDP_UNAVAILABLE', 'The identity provider did not answer in time'),
-      );
-    }, this.#o.idp.timeoutMs);
+    let fail: (error: PortcullisError) => void = () => undefined;
+    // A provider that ignores its signal must not hold the slot past the timeout.
+    const guard = new Promise<never>((_, reject) => {
+      fail = (error) => {
+        controller.abort(error);
+        reject(error);
+      };
+    });
+    const call: OpenCall = { fail };
+    const timer = setTimeout(timeOut, this.#o.idp.timeoutMs, call);
     timer.unref();
-    const onClose = (): void => controller.abort(closedError());
-    this.#d.closing.addEventListener('abort', onClose, { once: true });
+    this.#open.add(call);
     this.#d.counters.idpCalls++;
     try {
-      // A provider that ignores its signal must not hold the slot past the timeout.
-      const aborted = new Promise<never>((_, reject) => {
-        controller.signal.addEventListener('abort', () => reject(controller.signal.reason), {
-          once: true,
-        });
-      });
       return await Promise.race([
         this.#provider.verify(credential, { signal: controller.signal }),
-        aborted,
+        guard,
       ]);
     } catch (error) {
       if (controller.signal.aborted && isPortcullisError(controller.signal.reason)) {
@@ -244,7 +255,18 @@ export class Resolver {
       throw error;
     } finally {
       clearTimeout(timer);
-      this.#d.closing.removeEventListener('abort', onClose);
+      this.#open.delete(call);
     }
   }
+}
+
+/** An IdP call in progress, as the timer and `close()` see it. */
+interface OpenCall {
+  readonly fail: (error: PortcullisError) => void;
+}
+
+function timeOut(call: OpenCall): void {
+  call.fail(
+    new PortcullisError('ERR_IDP_UNAVAILABLE', 'The identity provider did not answer in time'),
+  );
 }
