@@ -18,12 +18,15 @@ export function freePort() {
   });
 }
 
-export async function waitForUrl(url, { timeoutMs = 20_000, status = 200, child } = {}) {
+export async function waitForUrl(url, { timeoutMs = 20_000, status = 200, child, onExit } = {}) {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
   while (Date.now() < deadline) {
-    if (child && child.exitCode !== null)
-      throw new Error(`process exited (${child.exitCode}) before ${url} answered`);
+    if (child && child.exitCode !== null) {
+      throw new Error(
+        `process exited (${child.exitCode}) before ${url} answered${onExit?.() ?? ''}`,
+      );
+    }
     try {
       const response = await fetch(url);
       await response.arrayBuffer();
@@ -49,9 +52,13 @@ export function spawnPinned(core, command, args, { env, logFile, pipe = false } 
     env: env ?? process.env,
     stdio: ['ignore', pipe ? 'pipe' : fd, fd],
   });
+  // The last few KB of a piped stdout, so a start-up failure can say why.
+  let tail = '';
   if (pipe) {
     if (keep && logFile) child.stdout.pipe(createWriteStream(null, { fd }));
-    else child.stdout.resume();
+    child.stdout.on('data', (chunk) => {
+      tail = (tail + chunk.toString('utf8')).slice(-4096);
+    });
   }
-  return { child, pid: child.pid, stop: () => stopChild(child) };
+  return { child, pid: child.pid, stop: () => stopChild(child), tail: () => tail };
 }

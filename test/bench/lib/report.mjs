@@ -166,6 +166,31 @@ export function markdown(results) {
       `Cache's own size estimate for the principals: ${f1(mem.principals.estimatedBytes / 2 ** 20)} MiB (claims ${mem.claimsBytes} B of JSON each).`,
     );
   }
+  const growth = scenarios.growth;
+  if (growth && !growth.error) {
+    out.push('', '## 7. Cost growth (core, in-process; 1M projected)', '');
+    out.push(
+      '| Cached principals | heap added MiB | B per principal | CPU µs per cached authentication | IdP calls (K credentials × 3, 100-way) |',
+      '| ---: | ---: | ---: | ---: | ---: |',
+    );
+    for (const r of growth.rows) {
+      out.push(
+        `| ${r.entries.toLocaleString('en')} | ${f1(r.heapMiB)} | ${f0(r.bytesPerEntry)} | ${f2(r.cpuUsPerHit)} | ${r.idpCalls} for ${r.entries.toLocaleString('en')} |`,
+      );
+    }
+    const p = projectMillion(growth.rows);
+    if (p) {
+      out.push(
+        `| 1,000,000 (projected) | ${f0(p.heapMiB)} | ${f0(p.bytesPerEntry)} | ${f2(p.cpuUsPerHit)} | 1,000,000 for 1,000,000 (one per credential) |`,
+      );
+    }
+    out.push(
+      '',
+      `Claims ${growth.claimsBytes} B of JSON per principal. The 1M row is a projection, not a measurement: heap from the ` +
+        'per-principal cost of the largest measured size, CPU per hit from the slope between the two largest sizes per ' +
+        'tenfold growth.',
+    );
+  }
   out.push('', '## Machine and versions', '');
   out.push(
     `- ${machine.cpuModel}, ${machine.cores} cores, ${machine.totalMemoryMiB} MiB, ${machine.os}`,
@@ -187,6 +212,21 @@ export function markdown(results) {
   out.push(`- Command: \`${results.command}\` with ${JSON.stringify(results.envUsed)}`);
   out.push('');
   return out.join('\n');
+}
+
+/** 1M cached principals, projected from the measured rows (largest size and last decade's slope). */
+export function projectMillion(rows) {
+  const sorted = [...rows].sort((a, b) => a.entries - b.entries);
+  const last = sorted.at(-1);
+  const prev = sorted.at(-2);
+  if (!last || !prev || last.entries >= 1_000_000) return undefined;
+  const decades = Math.log10(1_000_000 / last.entries);
+  const perDecade = (last.cpuUsPerHit - prev.cpuUsPerHit) / Math.log10(last.entries / prev.entries);
+  return {
+    heapMiB: (last.bytesPerEntry * 1_000_000) / 2 ** 20,
+    bytesPerEntry: last.bytesPerEntry,
+    cpuUsPerHit: last.cpuUsPerHit + Math.max(0, perDecade) * decades,
+  };
 }
 
 const escapeXml = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

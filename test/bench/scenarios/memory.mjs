@@ -24,7 +24,8 @@ const REALISTIC_CLAIMS = Object.freeze({
   metadata: { environment: 'production', team: 'payments' },
 });
 
-export async function runMemory({ env, log }) {
+/** The claims the memory and growth scenarios cache: see REALISTIC_CLAIMS. */
+export function memoryClaims(env) {
   const payload = JSON.parse(
     Buffer.from(env.seeded.apiToken.jwt.split('.')[1], 'base64url').toString('utf8'),
   );
@@ -33,6 +34,11 @@ export async function runMemory({ env, log }) {
   // some metadata (Frontegg's tenant API-token claims; /work/shared/reference/frontegg-api-facts.md).
   if (payload.metadata) delete payload.metadata.pad;
   Object.assign(payload, REALISTIC_CLAIMS);
+  return payload;
+}
+
+export async function runMemory({ env, log }) {
+  const payload = memoryClaims(env);
   const child = await startServer(serverPath('memory.mjs'), {
     core: config.serverCore,
     nodeFlags: ['--expose-gc', '--max-old-space-size=4096'],

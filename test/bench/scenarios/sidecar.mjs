@@ -84,7 +84,10 @@ export async function startSidecarCli(
     // The access log goes to a pipe, as deployed (a container runtime reads stdout).
     pipe: true,
   });
-  await waitForUrl(`http://127.0.0.1:${adminPort}/readyz`, { child: proc.child });
+  await waitForUrl(`http://127.0.0.1:${adminPort}/readyz`, {
+    child: proc.child,
+    onExit: () => `: ${proc.tail().slice(-1500)}`,
+  });
   return {
     ...proc,
     url: `http://127.0.0.1:${port}`,
