@@ -4,12 +4,14 @@
  * `node --cpu-prof` (pinned like the bench), drives a fixed load, and prints the top self-time
  * frames overall and in Portcullis's own code (packages/*\/dist). Profiles stay in a temp dir.
  */
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { config } from './lib/config.mjs';
 import { serverPath, startServer } from './lib/child.mjs';
 import { startSeededEmulator } from './lib/emulator.mjs';
+import { flameGraphSvg } from './lib/flamegraph.mjs';
 import { measure, warmup } from './lib/load.mjs';
 import { pinSelf } from './lib/proc.mjs';
 import { startSidecarCli } from './scenarios/sidecar.mjs';
@@ -17,6 +19,11 @@ import { startSidecarCli } from './scenarios/sidecar.mjs';
 const target = process.argv[2] ?? 'middleware';
 const requests = Number(process.env.BENCH_PROFILE_REQUESTS ?? 40000);
 const log = (line) => process.stderr.write(`${line}\n`);
+const describe = {
+  middleware: 'Express 5 + m2mAuth, cached 1 KB JWT',
+  sidecar: 'portcullis CLI proxy, cached 1 KB JWT, access log to a pipe, metrics on',
+  cold: 'first-seen RS256 JWTs through the authenticator and raw jose',
+};
 
 function summarize(file, top = 25) {
   const profile = JSON.parse(readFileSync(file, 'utf8'));
@@ -149,9 +156,22 @@ async function main() {
     await seeded.close();
   }
   const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+  const results = fileURLToPath(new URL('./results/', import.meta.url));
+  mkdirSync(results, { recursive: true });
   for (const f of files) {
     log(`\nprofile ${join(dir, f)}`);
     summarize(join(dir, f));
+  }
+  // The flame graph of the measured server (the largest profile: helpers exit early).
+  const biggest = files
+    .map((f) => ({ f, size: readFileSync(join(dir, f)).length }))
+    .sort((a, b) => b.size - a.size)[0];
+  if (biggest !== undefined) {
+    const svgPath = join(results, `flame-${target}.svg`);
+    const profile = JSON.parse(readFileSync(join(dir, biggest.f), 'utf8'));
+    const title = `${target}: ${describe[target] ?? target} (node --cpu-prof, ${requests} requests, ${new Date().toISOString().slice(0, 16)}Z)`;
+    writeFileSync(svgPath, flameGraphSvg(profile, { title }));
+    log(`\nflame graph: ${svgPath}`);
   }
 }
 

@@ -3,7 +3,7 @@
  * `npm run bench`: every scenario of docs/design.md §8 / issue 8, written to test/bench/results/.
  * Servers under measurement run pinned to core 0, this process (autocannon, the emulator, the
  * JWKS server, upstreams) to core 1. Env: BENCH_QUICK=1, BENCH_ROUNDS, BENCH_REQUESTS,
- * BENCH_ONLY=middleware,sidecar,cold,idp,revocation,memory (see docs/benchmarks.md).
+ * BENCH_ONLY=middleware,sidecar,cold,idp,revocation,memory,growth (see docs/benchmarks.md).
  */
 import { config } from './lib/config.mjs';
 import { startSeededEmulator } from './lib/emulator.mjs';
@@ -17,6 +17,7 @@ import { runColdPath } from './scenarios/cold-path.mjs';
 import { runIdpLoad } from './scenarios/idp-load.mjs';
 import { runRevocation } from './scenarios/revocation.mjs';
 import { runMemory } from './scenarios/memory.mjs';
+import { runGrowth } from './scenarios/growth.mjs';
 
 const SCENARIOS = {
   middleware: runMiddleware,
@@ -25,6 +26,7 @@ const SCENARIOS = {
   idp: runIdpLoad,
   revocation: runRevocation,
   memory: runMemory,
+  growth: runGrowth,
 };
 
 const log = (line) => process.stderr.write(`${line}\n`);

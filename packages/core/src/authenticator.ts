@@ -6,7 +6,6 @@
  * the store side in `authenticator/store-link.ts`.
  */
 import diagnostics from 'node:diagnostics_channel';
-import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { authorize as authorizeRequirements } from './authorization.js';
 import type { Authenticator, AuthenticatorStats } from './authenticator/api.js';
@@ -27,6 +26,7 @@ import { StoreLink } from './authenticator/store-link.js';
 import { buildStandardReceiver } from './authenticator/webhooks.js';
 import { createCacheKeyer } from './cache/cache-key.js';
 import type { CacheKeyer } from './cache/cache-key.js';
+import { Interner } from './cache/intern.js';
 import { PrincipalCache } from './cache/principal-cache.js';
 import { extractCredential } from './credentials/extract.js';
 import { CHANNELS, publish } from './diagnostics.js';
@@ -46,6 +46,7 @@ import { WatchTable } from './revocation/watch-table.js';
 import type {
   ComponentHealth,
   CredentialForm,
+  ExtractedCredential,
   HealthReport,
   PolicyObservation,
   PolicyState,
@@ -178,12 +179,10 @@ class PortcullisAuthenticator implements Authenticator {
       maxQueue: o.idp.maxQueue,
     });
     this.#idpHealth = new IdpHealth(o.now);
-    // Every open IdP call listens for close(); their number is bounded by idp.maxInFlight, so this
-    // is not a leak and must not print MaxListenersExceededWarning.
-    setMaxListeners(o.idp.maxInFlight + 1, this.#closing.signal);
     this.#resolver = new Resolver({
       options: o,
       cache: this.#cache,
+      interner: new Interner(),
       guard: this.#guard,
       limiter: this.#limiter,
       idpHealth: this.#idpHealth,
@@ -228,59 +227,58 @@ class PortcullisAuthenticator implements Authenticator {
   // ---------------------------------------------------------------- request path
 
   async authenticate(request: RequestLike): Promise<Principal> {
+    // An async function turns a synchronous throw into a rejection.
+    return this.authenticateOrDefer(request);
+  }
+
+  /**
+   * The hit path, synchronous: no promise, no closure and no event object unless someone
+   * subscribed. Only a cache miss (or a coalesced wait) goes on to `#resolveMiss`.
+   */
+  authenticateOrDefer(request: RequestLike): Principal | Promise<Principal> {
+    // Until start-up has loaded policy, vendor token and shared state, answers wait for it.
+    if (!this.#isReady && !this.#closed) return this.#afterStartUp(request);
+    return this.#authenticateLoaded(request);
+  }
+
+  async #afterStartUp(request: RequestLike): Promise<Principal> {
+    try {
+      await this.#untilReady();
+    } catch (error) {
+      const startedAt = decisionChannel.hasSubscribers ? performance.now() : 0;
+      throw this.#failure(error, undefined, 'none', startedAt);
+    }
+    return this.#authenticateLoaded(request);
+  }
+
+  #authenticateLoaded(request: RequestLike): Principal | Promise<Principal> {
     const startedAt = decisionChannel.hasSubscribers ? performance.now() : 0;
     let form: CredentialForm | undefined;
     let label: CacheLabel = 'none';
     try {
       if (this.#closed) throw closedError();
-      if (!this.#isReady) await this.#untilReady();
       const credential = extractCredential(request, this.#o.credentials);
       form = credential.form;
       gateForm(this.#policy.current(), form);
       const key = this.#keyer(credential);
       const entry = this.#cache.get(key, this.#o.now());
-      let principal: Principal;
-      if (entry !== undefined) {
-        if (entry.negative) {
-          label = 'negative-hit';
-          this.#counters.negativeHits++;
-          publish('cache', CACHE_EVENTS.negativeHit);
-          throw negativeError(entry);
-        }
-        label = 'hit';
-        this.#counters.hits++;
-        publish('cache', CACHE_EVENTS.hit);
-        principal = entry.principal;
-      } else {
-        let pending = this.#flights.joinable(key);
-        if (pending !== undefined) {
-          label = 'coalesced';
-          this.#counters.coalesced++;
-          publish('cache', CACHE_EVENTS.coalesced);
-        } else {
-          label = 'miss';
-          this.#counters.misses++;
-          publish('cache', CACHE_EVENTS.miss);
-          pending = this.#flights.run(key, () => this.#resolver.resolve(key, credential));
-        }
-        const outcome = await pending;
-        if (!outcome.ok) throw outcome.error;
-        if (outcome.stale) label = 'stale';
-        principal = outcome.principal;
+      if (entry === undefined) return this.#resolveMiss(key, credential, startedAt);
+      if (entry.negative) {
+        label = 'negative-hit';
+        this.#counters.negativeHits++;
+        publish('cache', CACHE_EVENTS.negativeHit);
+        throw negativeError(entry);
       }
+      label = 'hit';
+      this.#counters.hits++;
+      publish('cache', CACHE_EVENTS.hit);
+      const principal = entry.principal;
       // Every answer, cached or fresh, and every single-flight waiter: tombstones, then policy.
       this.#admit(principal);
       if (startedAt !== 0) this.#decision('allow', undefined, form, principal, label, startedAt);
       return principal;
     } catch (error) {
-      const failure = isPortcullisError(error)
-        ? error
-        : unexpectedProviderError(error, this.#o.logger);
-      if (decisionChannel.hasSubscribers) {
-        const outcome = failure.status >= 500 ? 'error' : 'deny';
-        this.#decision(outcome, failure.code, form, undefined, label, startedAt);
-      }
-      throw failure;
+      throw this.#failure(error, form, label, startedAt);
     }
   }
 
@@ -340,6 +338,54 @@ class PortcullisAuthenticator implements Authenticator {
         await pause(Math.min(250 * 2 ** attempt, WARM_UP_MAX_DELAY_MS), this.#closing.signal);
       }
     }
+  }
+
+  async #resolveMiss(
+    key: string,
+    credential: ExtractedCredential,
+    startedAt: number,
+  ): Promise<Principal> {
+    const form = credential.form;
+    let label: CacheLabel = 'miss';
+    try {
+      let pending = this.#flights.joinable(key);
+      if (pending !== undefined) {
+        label = 'coalesced';
+        this.#counters.coalesced++;
+        publish('cache', CACHE_EVENTS.coalesced);
+      } else {
+        label = 'miss';
+        this.#counters.misses++;
+        publish('cache', CACHE_EVENTS.miss);
+        pending = this.#flights.run(key, () => this.#resolver.resolve(key, credential));
+      }
+      const outcome = await pending;
+      if (!outcome.ok) throw outcome.error;
+      if (outcome.stale) label = 'stale';
+      const principal = outcome.principal;
+      this.#admit(principal);
+      if (startedAt !== 0) this.#decision('allow', undefined, form, principal, label, startedAt);
+      return principal;
+    } catch (error) {
+      throw this.#failure(error, form, label, startedAt);
+    }
+  }
+
+  /** The typed error to throw, with its decision event when someone listens. */
+  #failure(
+    error: unknown,
+    form: CredentialForm | undefined,
+    label: CacheLabel,
+    startedAt: number,
+  ): PortcullisError {
+    const failure = isPortcullisError(error)
+      ? error
+      : unexpectedProviderError(error, this.#o.logger);
+    if (decisionChannel.hasSubscribers) {
+      const outcome = failure.status >= 500 ? 'error' : 'deny';
+      this.#decision(outcome, failure.code, form, undefined, label, startedAt);
+    }
+    return failure;
   }
 
   authorize(principal: Principal, requirements: Requirements): void {

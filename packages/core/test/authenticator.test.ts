@@ -181,6 +181,41 @@ describe('authenticate: cache', () => {
   });
 });
 
+describe('authenticateOrDefer: the synchronous hit path', () => {
+  it('returns a promise on a miss, then the same principal synchronously on a hit', async () => {
+    const { auth, provider, clock } = setup();
+    provider.addToken('tok-s', makePrincipal({ clientId: 'c1', expiresAt: clock.sec + 3600 }));
+
+    const miss = auth.authenticateOrDefer(bearer('tok-s'));
+    expect(miss).toBeInstanceOf(Promise);
+    const first = await miss;
+    const hit = auth.authenticateOrDefer(bearer('tok-s'));
+    expect(hit).not.toBeInstanceOf(Promise);
+    expect(hit).toBe(first);
+    expect(auth.stats()).toMatchObject({ hits: 1, misses: 1, idpCalls: 1 });
+  });
+
+  it('throws failures known without I/O synchronously: malformed, negative hit, revoked', async () => {
+    const { auth, provider, clock } = setup();
+    expect(() => auth.authenticateOrDefer({ headers: { authorization: 'Bearer a b' } })).toThrow(
+      PortcullisError,
+    );
+    await expect(auth.authenticate(bearer('unknown'))).rejects.toThrow(PortcullisError);
+    expect(() => auth.authenticateOrDefer(bearer('unknown'))).toThrow(
+      expect.objectContaining({ code: 'ERR_TOKEN_INACTIVE' }),
+    );
+    provider.addToken('tok-r', makePrincipal({ clientId: 'c-r', expiresAt: clock.sec + 3600 }));
+    await auth.authenticate(bearer('tok-r'));
+    await auth.revoke({ clientId: 'c-r' });
+    // The revocation dropped the entry; the next verification caches the principal again and the
+    // tombstone check refuses it on every hit.
+    await expect(auth.authenticate(bearer('tok-r'))).rejects.toThrow(PortcullisError);
+    expect(() => auth.authenticateOrDefer(bearer('tok-r'))).toThrow(
+      expect.objectContaining({ code: 'ERR_TOKEN_REVOKED' }),
+    );
+  });
+});
+
 describe('authenticate: race guard', () => {
   it('does not cache a verification that started before a matching invalidate()', async () => {
     const { auth, provider } = setup();

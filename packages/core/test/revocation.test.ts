@@ -332,6 +332,36 @@ describe('tombstone table bound', () => {
       { kind: 'revoke', selector: { userId: 'u' }, revokedAt: 5_000, expiresAt: 90_000 },
     ]);
   });
+  it('keeps selectors sharing a slot apart, and a replaced tombstone never expires the wider one', () => {
+    const table = new TombstoneTable({
+      maxTombstones: 10,
+      clockToleranceSec: 0,
+      onEvict: () => undefined,
+    });
+    // Two selectors indexed under the same client id, a third widening the first.
+    table.add({ kind: 'revoke', selector: { clientId: 'c' }, revokedAt: 1, expiresAt: 100 }, 0);
+    table.add(
+      { kind: 'revoke', selector: { clientId: 'c', tenantId: 't' }, revokedAt: 1, expiresAt: 50 },
+      0,
+    );
+    table.add({ kind: 'revoke', selector: { clientId: 'c' }, revokedAt: 1, expiresAt: 300 }, 0);
+    expect(table.size).toBe(2);
+    expect(
+      table.covers({ kind: 'revoke', selector: { clientId: 'c' }, revokedAt: 1, expiresAt: 300 }),
+    ).toBe(true);
+    // The replaced entry (expiresAt 100) is still in the expiry heap: popping it must not drop
+    // the stored one.
+    table.sweep(150);
+    expect(table.list(150)).toEqual([
+      { kind: 'revoke', selector: { clientId: 'c' }, revokedAt: 1, expiresAt: 300 },
+    ]);
+    expect(table.check(makePrincipal({ clientId: 'c', issuedAt: 0 }), 150)?.expiresAt).toBe(300);
+    table.add({ kind: 'lock', selector: { userId: 'u' }, revokedAt: 1, expiresAt: 400 }, 150);
+    expect(table.unlock('u')?.kind).toBe('lock');
+    expect(table.unlock('u')).toBeUndefined();
+    table.sweep(301);
+    expect(table.size).toBe(0);
+  });
 });
 
 describe('revocation with a shared store', () => {

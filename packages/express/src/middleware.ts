@@ -1,8 +1,9 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { PortcullisError } from '@portcullis/core';
-import type { Authenticator, CredentialKind, Requirements } from '@portcullis/core';
+import type { Authenticator, CredentialKind, Principal, Requirements } from '@portcullis/core';
 import './augment.js';
 import { DEFAULT_REALM, setAuthContext } from './context.js';
+import type { AuthContext } from './context.js';
 import {
   invalidOption,
   isPlainObject,
@@ -15,11 +16,15 @@ import {
 import { toRequestLike } from './request-like.js';
 import { sendError } from './send-error.js';
 
-/** The part of the authenticator the middleware uses. */
+/**
+ * The part of the authenticator the middleware uses. `authenticateOrDefer` (core's synchronous
+ * cache-hit path) is used when present; a stand-in with only `authenticate` works too.
+ */
 export type RequestAuthenticator = Pick<
   Authenticator,
   'authenticate' | 'authorize' | 'acceptsBasic'
->;
+> &
+  Partial<Pick<Authenticator, 'authenticateOrDefer'>>;
 
 /** Options of {@link m2mAuth}. */
 export interface M2MAuthOptions {
@@ -71,6 +76,10 @@ function resolveOptions(options: unknown): ResolvedOptions {
   };
 }
 
+function isPromiseLike(value: unknown): value is PromiseLike<Principal> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
 function assertAuthenticator(value: unknown): asserts value is RequestAuthenticator {
   const candidate = value as Partial<RequestAuthenticator> | null | undefined;
   if (
@@ -99,42 +108,71 @@ export function m2mAuth(
 ): RequestHandler {
   assertAuthenticator(authenticator);
   const { realm, requirements, acceptedCredentials, passErrors } = resolveOptions(options);
-  const offersBasic = (): boolean =>
-    (acceptedCredentials?.includes('client_credentials') ?? true) && authenticator.acceptsBasic();
+  const mayOfferBasic = acceptedCredentials?.includes('client_credentials') ?? true;
+  const offersBasic = (): boolean => mayOfferBasic && authenticator.acceptsBasic();
+  // The two contexts a request can get, built once instead of per request.
+  const withBasic: AuthContext = Object.freeze({ realm, basic: true, passErrors });
+  const withoutBasic: AuthContext = Object.freeze({ realm, basic: false, passErrors });
+  const defer =
+    typeof authenticator.authenticateOrDefer === 'function'
+      ? authenticator.authenticateOrDefer.bind(authenticator)
+      : authenticator.authenticate.bind(authenticator);
+
+  /** Answers (or passes on) a failure. Runs at most once per request: see `portcullisM2MAuth`. */
+  const fail = (res: Response, next: NextFunction, error: unknown): void => {
+    if (passErrors) next(error);
+    else sendError(res, error, { realm, basic: offersBasic() });
+  };
+
+  /** The route's own checks on the principal; returns the error instead of throwing it. */
+  const check = (principal: Principal): unknown => {
+    try {
+      if (
+        acceptedCredentials !== undefined &&
+        !acceptedCredentials.includes(principal.credential)
+      ) {
+        return new PortcullisError(
+          'ERR_CREDENTIAL_KIND_NOT_ACCEPTED',
+          `this route does not accept ${principal.credential} credentials`,
+        );
+      }
+      if (requirements !== undefined) authenticator.authorize(principal, requirements);
+      return undefined;
+    } catch (error) {
+      return error;
+    }
+  };
+
+  const admit = (req: Request, res: Response, next: NextFunction, principal: Principal): void => {
+    const error = check(principal);
+    if (error !== undefined) {
+      fail(res, next, error);
+      return;
+    }
+    req.auth = principal;
+    // Outside any try: an exception thrown further down the chain must never come back here
+    // and turn into a second answer.
+    next();
+  };
 
   return function portcullisM2MAuth(req: Request, res: Response, next: NextFunction): void {
-    // One flag guards both outcomes: the request is answered or passed on exactly once.
-    let settled = false;
-    const fail = (error: unknown): void => {
-      if (settled) return;
-      settled = true;
-      if (passErrors) next(error);
-      else sendError(res, error, { realm, basic: offersBasic() });
-    };
-    setAuthContext(req, { realm, basic: offersBasic(), passErrors });
-
-    authenticator.authenticate(toRequestLike(req)).then((principal) => {
-      try {
-        if (
-          acceptedCredentials !== undefined &&
-          !acceptedCredentials.includes(principal.credential)
-        ) {
-          throw new PortcullisError(
-            'ERR_CREDENTIAL_KIND_NOT_ACCEPTED',
-            `this route does not accept ${principal.credential} credentials`,
-          );
-        }
-        if (requirements !== undefined) authenticator.authorize(principal, requirements);
-      } catch (error) {
-        fail(error);
-        return;
-      }
-      if (settled) return;
-      settled = true;
-      req.auth = principal;
-      // Outside any try: an exception thrown further down the chain must never come back here
-      // and turn into a second answer.
-      next();
-    }, fail);
+    setAuthContext(req, offersBasic() ? withBasic : withoutBasic);
+    let answer: Principal | Promise<Principal>;
+    try {
+      answer = defer(toRequestLike(req));
+    } catch (error) {
+      fail(res, next, error);
+      return;
+    }
+    // A cache hit answers synchronously: no promise, no closure.
+    if (!isPromiseLike(answer)) {
+      admit(req, res, next, answer);
+      return;
+    }
+    // Exactly one of the two callbacks runs, and each answers or passes on once.
+    answer.then(
+      (principal) => admit(req, res, next, principal),
+      (error: unknown) => fail(res, next, error),
+    );
   };
 }

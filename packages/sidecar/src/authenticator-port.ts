@@ -15,6 +15,8 @@ import type {
 
 export interface SidecarAuthenticator {
   authenticate(request: RequestLike): Promise<Principal>;
+  /** Core's synchronous cache-hit path; used when present. */
+  authenticateOrDefer?(request: RequestLike): Principal | Promise<Principal>;
   authorize(principal: Principal, requirements: Requirements): void;
   invalidate(selector: Selector): Promise<void>;
   revoke(selector: Selector): Promise<void>;

@@ -10,16 +10,17 @@ const int = (name, fallback) => {
   return value;
 };
 
-const quick = process.env.BENCH_QUICK === '1';
+// `npm run bench -- --quick` or BENCH_QUICK=1: the same cases, fewer and shorter rounds (< 3 min).
+const quick = process.env.BENCH_QUICK === '1' || process.argv.includes('--quick');
 
 export const config = Object.freeze({
   quick,
   /** Interleaved rounds per scenario group (docs/design.md §8 asks for at least 5). */
-  rounds: int('BENCH_ROUNDS', quick ? 3 : 7),
+  rounds: int('BENCH_ROUNDS', quick ? 5 : 7),
   /** Requests per measurement (autocannon `amount`). */
-  requests: int('BENCH_REQUESTS', quick ? 3000 : 20000),
+  requests: int('BENCH_REQUESTS', quick ? 2000 : 20000),
   /** Requests sent to each server before measuring (JIT, caches, keep-alive pools). */
-  warmupRequests: int('BENCH_WARMUP', quick ? 2000 : 10000),
+  warmupRequests: int('BENCH_WARMUP', quick ? 1500 : 10000),
   connections: int('BENCH_CONNECTIONS', 32),
   /** Revocation trials. */
   revocationTrials: int('BENCH_REVOCATION_TRIALS', quick ? 40 : 200),

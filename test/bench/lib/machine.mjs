@@ -36,6 +36,22 @@ function nginxVersion() {
   return run.status === 0 && text !== '' ? text.replace('nginx version: ', '') : null;
 }
 
+function apacheVersion() {
+  const run = spawnSync('/usr/sbin/apache2', ['-v'], { encoding: 'utf8' });
+  const match = /Apache\/(\S+)/.exec(run.stdout ?? '');
+  if (run.status !== 0 || match === null) return null;
+  const mod = spawnSync('dpkg-query', ['-W', '-f=${Version}', 'libapache2-mod-oauth2'], {
+    encoding: 'utf8',
+  });
+  return `${match[1]}, mod_oauth2 ${mod.status === 0 ? mod.stdout.trim() : 'unknown'}`;
+}
+
+/** Load average and what else ran, so a reader can judge how noisy the run was. */
+function load() {
+  const [one, five, fifteen] = os.loadavg();
+  return { loadavg: [one, five, fifteen].map((v) => Number(v.toFixed(2))) };
+}
+
 export function machineInfo() {
   const cpus = os.cpus();
   return {
@@ -64,5 +80,7 @@ export function machineInfo() {
       ].map((name) => [name, versionOf(name)]),
     ),
     nginx: nginxVersion(),
+    apache: apacheVersion(),
+    ...load(),
   };
 }

@@ -1,26 +1,91 @@
-/** The targets of docs/design.md §8, judged on a result set: printed as met / short, never asserted. */
-const get = (cases, name) => cases?.find((c) => c.name === name);
+/**
+ * The targets of issue 16 (performance round two), judged on a result set: printed as met / short,
+ * never asserted. Every CPU ratio is taken per round (both figures from the same round) and the
+ * median over the rounds is judged. A target against "the cheaper" of two references picks the
+ * one with the lower median in this run, so nothing is ever "met" against a slower idiom.
+ * `mark` tells the chart where to draw the target: `factor` × the reference's median CPU.
+ */
+import { summary } from './stats.mjs';
 
-export function judgeTargets(scenarios) {
-  const targets = [];
-  const mw = scenarios.middleware?.cases;
+const get = (cases, name) => cases?.find((c) => c.name === name);
+const fmt = (s) => `${s.median.toFixed(2)} × (spread ${s.min.toFixed(2)}–${s.max.toFixed(2)})`;
+
+/** CPU of `c` / CPU of `ref`, per round. */
+export function perRoundRatio(c, ref) {
+  return summary(c.rounds.map((r, i) => r.cpuUsPerRequest / ref.rounds[i].cpuUsPerRequest));
+}
+
+/** The reference with the lowest median CPU per request among `names`. */
+export function cheapest(cases, names) {
+  const found = names.map((n) => get(cases, n)).filter(Boolean);
+  return found.sort((a, b) => a.cpuUsPerRequest.median - b.cpuUsPerRequest.median)[0];
+}
+
+function ratioTarget(group, c, ref, factor, what) {
+  const ratio = perRoundRatio(c, ref);
+  return {
+    target: `${what}, ${c.label}: CPU/request ≤ ${factor} × ${ref.label}`,
+    value: fmt(ratio),
+    met: ratio.median <= factor,
+    mark: { group, case: c.name, reference: ref.name, factor },
+  };
+}
+
+function middlewareTargets(mw) {
+  const out = [];
+  const bare = get(mw, 'bare');
+  const ideal = get(mw, 'ideal');
+  const auth0 = get(mw, 'express-oauth2-jwt-bearer');
   for (const name of ['portcullis-jwt', 'portcullis-basic', 'portcullis-access-token']) {
     const c = get(mw, name);
     if (!c) continue;
-    targets.push({
-      target: `middleware, ${c.label}: CPU/request ≤ 1.05 × bare Express`,
-      value: `${c.cpuRatio.median.toFixed(2)} × (spread ${c.cpuRatio.min.toFixed(2)}–${c.cpuRatio.max.toFixed(2)})`,
-      met: c.cpuRatio.median <= 1.05,
+    if (ideal) out.push(ratioTarget('middleware', c, ideal, 1.05, 'middleware'));
+    if (bare) out.push(ratioTarget('middleware', c, bare, 1.15, 'middleware'));
+    if (auth0) {
+      const efficiency = summary(
+        c.rounds.map((r, i) => auth0.rounds[i].cpuUsPerRequest / r.cpuUsPerRequest),
+      );
+      out.push({
+        target: `middleware, ${c.label}: ≥ 2 × as efficient (CPU/request) as ${auth0.label}`,
+        value: fmt(efficiency),
+        met: efficiency.median >= 2,
+        mark: { group: 'middleware', case: c.name, reference: auth0.name, factor: 0.5 },
+      });
+    }
+  }
+  return out;
+}
+
+function sidecarTargets(sc) {
+  const out = [];
+  const sidecar = get(sc, 'portcullis');
+  if (!sidecar) return out;
+  const undici = cheapest(sc, ['undici-proxy', 'undici-proxy-stream']);
+  if (undici) out.push(ratioTarget('sidecar', sidecar, undici, 1.25, 'sidecar'));
+  const httpProxy = get(sc, 'http-proxy');
+  if (httpProxy) {
+    const ratio = perRoundRatio(sidecar, httpProxy);
+    out.push({
+      target: `sidecar, ${sidecar.label}: CPU/request < http-proxy`,
+      value: fmt(ratio),
+      met: ratio.median < 1,
+      mark: { group: 'sidecar', case: sidecar.name, reference: httpProxy.name, factor: 1 },
     });
   }
-  const sc = scenarios.sidecar?.cases;
-  const sidecar = get(sc, 'portcullis');
-  if (sidecar) {
+  return out;
+}
+
+export function judgeTargets(scenarios) {
+  const targets = [
+    ...middlewareTargets(scenarios.middleware?.cases),
+    ...sidecarTargets(scenarios.sidecar?.cases),
+  ];
+  const cold = scenarios.cold;
+  if (cold && !cold.error) {
     targets.push({
-      target:
-        'sidecar, cached request, access log + metrics: CPU/request ≤ 1.2 × bare undici proxy',
-      value: `${sidecar.cpuRatio.median.toFixed(2)} × (spread ${sidecar.cpuRatio.min.toFixed(2)}–${sidecar.cpuRatio.max.toFixed(2)})`,
-      met: sidecar.cpuRatio.median <= 1.2,
+      target: 'cold path, first-seen RS256 JWTs: CPU/token ≤ 1.2 × raw jose jwtVerify',
+      value: fmt(cold.cpuRatio),
+      met: cold.cpuRatio.median <= 1.2,
     });
   }
   const idp = scenarios.idp;
@@ -34,18 +99,25 @@ export function judgeTargets(scenarios) {
   const rev = scenarios.revocation;
   if (rev && !rev.error) {
     targets.push({
-      target: 'revocation reaches every replica (3 sidecars, Redis): p99 ≤ 50 ms',
+      target: 'revocation reaches every replica (3 sidecars, Redis): p99 ≤ 10 ms',
       value: `p50 ${rev.everyReplicaRejectsMs.p50} ms, p99 ${rev.everyReplicaRejectsMs.p99} ms (${rev.trials} trials)`,
-      met: rev.everyReplicaRejectsMs.p99 <= 50,
+      met: rev.everyReplicaRejectsMs.p99 <= 10,
     });
   }
   const mem = scenarios.memory;
   if (mem && !mem.error) {
-    const mb = (mem.principals.heapMiB * 2 ** 20) / 1e6;
+    // Quick runs hold fewer entries: the limit scales with the count.
+    const scale = mem.entries / 100_000;
+    const entries = mem.entries.toLocaleString('en');
     targets.push({
-      target: `${mem.entries.toLocaleString('en')} cached principals ≤ 100 MB heap`,
-      value: `+${mb.toFixed(0)} MB heap (${mem.principals.heapMiB} MiB)`,
-      met: mem.entries >= 100_000 ? mb <= 100 : mb <= (100 * mem.entries) / 100_000,
+      target: `${entries} cached principals ≤ ${(60 * scale).toFixed(0)} MiB heap (60 MiB per 100k)`,
+      value: `+${mem.principals.heapMiB} MiB heap`,
+      met: mem.principals.heapMiB <= 60 * scale,
+    });
+    targets.push({
+      target: `${entries} tombstones ≤ ${(20 * scale).toFixed(0)} MiB heap (20 MiB per 100k)`,
+      value: `+${mem.tombstones.heapMiB} MiB heap`,
+      met: mem.tombstones.heapMiB <= 20 * scale,
     });
   }
   return targets;

@@ -20,7 +20,15 @@ export async function runMiddleware({ env, log }) {
 
   const servers = {};
   try {
-    for (const variant of ['bare', 'noop-async', 'portcullis', 'auth0', 'frontegg', 'passport']) {
+    for (const variant of [
+      'bare',
+      'noop-async',
+      'ideal',
+      'portcullis',
+      'auth0',
+      'frontegg',
+      'passport',
+    ]) {
       servers[variant] = await start(variant);
     }
     const url = (variant) => `${servers[variant].url}/orders`;
@@ -36,6 +44,12 @@ export async function runMiddleware({ env, log }) {
         name: 'noop-async',
         label: 'reference: a middleware calling next() from a promise',
         variant: 'noop-async',
+        headers: bearer(seeded.apiToken.jwt),
+      },
+      {
+        name: 'ideal',
+        label: 'reference: ideal cached verifier (sha256, Map, expiry, promise)',
+        variant: 'ideal',
         headers: bearer(seeded.apiToken.jwt),
       },
       {

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { config } from '../lib/config.mjs';
 import { serverPath, startServer } from '../lib/child.mjs';
 import { compareInterleaved, expectOk } from '../lib/compare.mjs';
+import { apacheAvailable, startApache } from '../lib/apache.mjs';
 import { freePort, spawnPinned, waitForUrl } from '../lib/external.mjs';
 
 const NGINX = '/usr/sbin/nginx';
@@ -54,7 +55,7 @@ export async function startNginx(dir, upstreamPort) {
   return { ...proc, url: `http://127.0.0.1:${port}` };
 }
 
-/** The built CLI as deployed: env config (docs/design.md §7), access log (info) to a file, metrics on. */
+/** The built CLI as deployed: env config (docs/design.md §7), access log (info) to a pipe, metrics on. */
 export async function startSidecarCli(
   dir,
   name,
@@ -80,8 +81,13 @@ export async function startSidecarCli(
   const proc = spawnPinned(core ?? config.serverCore, process.execPath, [...nodeFlags, cli], {
     env,
     logFile: join(dir, `${name}.log`),
+    // The access log goes to a pipe, as deployed (a container runtime reads stdout).
+    pipe: true,
   });
-  await waitForUrl(`http://127.0.0.1:${adminPort}/readyz`, { child: proc.child });
+  await waitForUrl(`http://127.0.0.1:${adminPort}/readyz`, {
+    child: proc.child,
+    onExit: () => `: ${proc.tail().slice(-1500)}`,
+  });
   return {
     ...proc,
     url: `http://127.0.0.1:${port}`,
@@ -118,6 +124,13 @@ export async function runSidecar({ env, log }) {
         provider: seeded.provider,
       }),
     );
+    const quiet = keep(
+      await startSidecarCli(dir, 'portcullis-warn', {
+        upstream: upstream.url,
+        provider: seeded.provider,
+        extraEnv: { PORTCULLIS_LOG_LEVEL: 'warn' },
+      }),
+    );
     const headers = { authorization: `Bearer ${seeded.apiToken.jwt}` };
     const cases = [
       { name: 'direct', label: 'direct upstream (no proxy)', url: direct.url, pid: direct.pid },
@@ -139,6 +152,12 @@ export async function runSidecar({ env, log }) {
         url: sidecar.url,
         pid: sidecar.pid,
       },
+      {
+        name: 'portcullis-log-warn',
+        label: 'portcullis sidecar, same, access log off (level warn)',
+        url: quiet.url,
+        pid: quiet.pid,
+      },
       { name: 'http-proxy', label: 'http-proxy', url: httpProxy.url, pid: httpProxy.pid },
     ];
     if (existsSync(NGINX)) {
@@ -146,6 +165,26 @@ export async function runSidecar({ env, log }) {
       cases.push({ name: 'nginx', label: 'nginx pass-through', url: nginx.url, pid: nginx.pid });
     } else {
       log('  nginx not installed: skipped');
+    }
+    if (apacheAvailable()) {
+      // The same 1 KB RS256 JWT through the same JWKS (the emulator's) as the sidecar.
+      const apache = keep(
+        await startApache(dir, {
+          upstreamPort: upstream.port,
+          jwksUri: `${seeded.emulator.url}/.well-known/jwks.json`,
+          core: config.serverCore,
+        }),
+      );
+      cases.push({
+        name: 'apache-oauth2',
+        label: 'Apache httpd + mod_oauth2, cached JWT (no access log)',
+        url: apache.url,
+        pid: apache.pid,
+      });
+    } else {
+      log(
+        '  apache2 + mod_oauth2 not installed: skipped (apt-get install apache2 libapache2-mod-oauth2)',
+      );
     }
     for (const c of cases) {
       c.url = `${c.url}/orders`;

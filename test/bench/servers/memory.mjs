@@ -19,8 +19,9 @@ function principalFor(token) {
     JSON.parse(
       JSON.stringify({
         ...claimsTemplate,
-        sub: `client-${id}`,
-        jti: `jti-${id}`,
+        // UUID-sized, unique per token, like Frontegg's client ids and token ids.
+        sub: `00000000-0000-4000-8000-${id.padStart(12, '0')}`,
+        jti: `11111111-0000-4000-8000-${id.padStart(12, '0')}`,
         iat: now,
         exp: now + 3600,
       }),
@@ -30,13 +31,15 @@ function principalFor(token) {
     subject: claims.sub,
     clientId: claims.sub,
     tokenId: claims.jti,
-    tenantId: claimsTemplate.tenantId ?? 'bench-tenant',
+    tenantId: claims.tenantId,
     ownerKind: 'tenant',
     credential: 'client_credentials',
-    permissions: Object.freeze([...(claimsTemplate.permissions ?? ['orders:read'])]),
-    roles: Object.freeze([...(claimsTemplate.roles ?? ['reader'])]),
+    // Fresh arrays per token, as a provider builds them from each token's claims.
+    permissions: Object.freeze([...claims.permissions]),
+    roles: Object.freeze([...claims.roles]),
     scopes: Object.freeze([]),
-    issuer: claimsTemplate.iss,
+    issuer: claims.iss,
+    createdByUserId: claims.createdByUserId,
     issuedAt: claims.iat,
     expiresAt: claims.exp,
     claims,

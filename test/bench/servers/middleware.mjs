@@ -4,12 +4,16 @@
  *   bare        nothing (the baseline)
  *   noop        one middleware that only calls next() (the floor of any middleware)
  *   noop-async  the same, calling next() from a promise callback
+ *   ideal       the ideal cached verifier: sha256 of the Authorization header, one Map lookup,
+ *               an expiry check, next() from a promise (the floor of any cache that must hash
+ *               the credential; it verifies nothing, a first-seen header is simply stored)
  *   core-only   core's authenticator from a minimal middleware, no m2mAuth (diagnostic)
  *   portcullis  m2mAuth + createAuthenticator with the `frontegg` preset (the emulator)
  *   auth0       express-oauth2-jwt-bearer against a local JWKS
  *   frontegg    @frontegg/client withAuthentication (the emulator)
  *   passport    passport-http-bearer, jose jwtVerify on every request against a local JWKS
  */
+import { createHash } from 'node:crypto';
 import express from 'express';
 import { childArgs, exitOnSignal, reportFatal, reportReady } from '../lib/child.mjs';
 
@@ -25,6 +29,30 @@ async function guardFor(variant) {
     case 'noop-async':
       // ...and one that, like any async check, calls next() from a promise callback.
       return [(_req, _res, next) => void Promise.resolve().then(() => next())];
+    case 'ideal': {
+      const TTL_MS = 30_000;
+      const cache = new Map();
+      return [
+        (req, res, next) => {
+          const header = req.headers.authorization ?? req.headers['x-api-key'];
+          if (typeof header !== 'string') {
+            res.status(401).end();
+            return;
+          }
+          const key = createHash('sha256').update(header).digest('base64url');
+          const now = Date.now();
+          let entry = cache.get(key);
+          if (entry === undefined || entry.expiresAt <= now) {
+            entry = { principal: { subject: 'bench' }, expiresAt: now + TTL_MS };
+            cache.set(key, entry);
+          }
+          void Promise.resolve().then(() => {
+            req.auth = entry.principal;
+            next();
+          });
+        },
+      ];
+    }
     case 'portcullis': {
       const { createAuthenticator, frontegg } = await import('@portcullis/core');
       const { m2mAuth } = await import('@portcullis/express');

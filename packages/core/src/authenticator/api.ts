@@ -28,6 +28,14 @@ export interface AuthenticatorStats {
 export interface Authenticator {
   /** Extract, policy-gate, cache/verify, tombstone-check, policy-gate the principal. Throws PortcullisError. */
   authenticate(request: RequestLike): Promise<Principal>;
+  /**
+   * `authenticate` without a promise when the answer is in memory: returns the principal of a
+   * fresh cache hit (tombstone- and policy-checked) and throws the `PortcullisError` of any failure
+   * known without I/O (malformed, policy, negative hit, revoked) synchronously; otherwise returns
+   * the promise `authenticate` would. For hot paths (middleware, sidecar) that can continue
+   * synchronously.
+   */
+  authenticateOrDefer(request: RequestLike): Principal | Promise<Principal>;
   /** Throws ERR_INSUFFICIENT_SCOPE. */
   authorize(principal: Principal, requirements: Requirements): void;
   /**

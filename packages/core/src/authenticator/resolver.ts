@@ -4,6 +4,8 @@
  * unless a racing invalidation matched it. IdP failures are never cached; with `staleIfErrorMs`
  * they may be answered from an expired positive entry.
  */
+import { compactPrincipal } from '../cache/intern.js';
+import type { Interner } from '../cache/intern.js';
 import type { PrincipalCache } from '../cache/principal-cache.js';
 import { publish } from '../diagnostics.js';
 import { isPortcullisError, PortcullisError } from '../errors.js';
@@ -37,6 +39,8 @@ export interface Counters {
 export interface ResolverDeps {
   readonly options: ResolvedOptions;
   readonly cache: PrincipalCache;
+  /** Shares what cached principals repeat (roles, permissions, issuer, tenant). */
+  readonly interner: Interner;
   readonly guard: GenerationLog;
   readonly limiter: InFlightLimiter;
   readonly idpHealth: IdpHealth;
@@ -68,12 +72,21 @@ export class Resolver {
   readonly #o: ResolvedOptions;
   readonly #provider: Provider;
   readonly #sharedCache: SharedPrincipalCache | undefined;
+  readonly #open = new Set<OpenCall>();
 
   constructor(deps: ResolverDeps) {
     this.#d = deps;
     this.#o = deps.options;
     this.#provider = deps.options.provider;
     this.#sharedCache = deps.options.store?.sharedCache;
+    // One listener for the authenticator's lifetime, not one per call.
+    deps.closing.addEventListener(
+      'abort',
+      () => {
+        for (const call of this.#open) call.fail(closedError());
+      },
+      { once: true },
+    );
   }
 
   /** Resolves (never rejects) with the outcome for one cache key. */
@@ -89,8 +102,8 @@ export class Resolver {
       if (this.#mustBoundLifetime(credential.form, verified.checkedOnline)) {
         assertLifetimeWithin(verified.principal, this.#d.revocationTtlMs(), now);
       }
-      this.#cachePositive(key, verified, generation, now);
-      return { ok: true, principal: verified.principal, stale: false };
+      const principal = this.#cachePositive(key, verified, generation, now);
+      return { ok: true, principal, stale: false };
     } catch (error) {
       return this.#failed(key, error, generation);
     }
@@ -100,19 +113,29 @@ export class Resolver {
     return form !== 'basic' && !checkedOnline && !this.#o.revocation.allowLongLivedTokens;
   }
 
-  /** Caches a fresh answer unless a racing invalidation matched it (docs/design.md §2 race guard). */
-  #cachePositive(key: string, verified: VerifiedCredential, generation: number, now: number): void {
-    const principal = verified.principal;
-    const expMs = principal.expiresAt === undefined ? Infinity : principal.expiresAt * 1000;
+  /**
+   * Caches a fresh answer unless a racing invalidation matched it (docs/design.md §2 race guard).
+   * Returns the principal to answer with: the cached (compacted) one, so a hit and the miss
+   * that filled it hand out the same object.
+   */
+  #cachePositive(
+    key: string,
+    verified: VerifiedCredential,
+    generation: number,
+    now: number,
+  ): Principal {
+    const original = verified.principal;
+    const expMs = original.expiresAt === undefined ? Infinity : original.expiresAt * 1000;
     const freshUntil = Math.min(
       now + this.#o.cache.ttlMs,
       expMs,
       verified.maxTtlMs === undefined ? Infinity : now + verified.maxTtlMs,
     );
-    if (freshUntil <= now) return;
+    if (freshUntil <= now) return original;
     // A revoked principal is cached too (the tombstone check runs on every hit), so retries of a
     // revoked credential do not reach the IdP.
-    if (!this.#d.guard.mayCache(generation, principal)) return;
+    if (!this.#d.guard.mayCache(generation, original)) return original;
+    const principal = compactPrincipal(original, this.#d.interner);
     this.#d.cache.setPositive(key, {
       negative: false,
       principal,
@@ -125,6 +148,7 @@ export class Resolver {
       .catch((error: unknown) =>
         this.#o.logger.debug({ err: errorSummary(error) }, 'portcullis: shared cache write failed'),
       );
+    return principal;
   }
 
   #failed(key: string, error: unknown, generation: number): Outcome {
@@ -180,7 +204,7 @@ export class Resolver {
     }
     const now = this.#o.now();
     if (!isSharedCacheEntry(entry) || entry.expiresAt <= now) return undefined;
-    const principal = entry.principal;
+    const principal = compactPrincipal(entry.principal, this.#d.interner);
     // Under a deletion watch every replica checks the credential with the provider itself.
     if (this.#d.isWatched(principal)) return undefined;
     if (
@@ -202,29 +226,31 @@ export class Resolver {
     return { ok: true, principal, stale: false };
   }
 
-  /** One provider call with the IdP timeout; `close()` aborts it too. */
+  /**
+   * One provider call with the IdP timeout; `close()` aborts it too. No EventTarget listener per
+   * call (adding and removing them cost more than the rest of a local JWT check, profiled): the
+   * timer and `close()` reach the call through `#open`.
+   */
   async #verify(credential: ExtractedCredential): Promise<VerifiedCredential> {
     if (this.#d.closing.aborted) throw closedError();
     const controller = new AbortController();
-    const timer = setTimeout(() => {
-      controller.abort(
-        new PortcullisError('ERR_IDP_UNAVAILABLE', 'The identity provider did not answer in time'),
-      );
-    }, this.#o.idp.timeoutMs);
+    let fail: (error: PortcullisError) => void = () => undefined;
+    // A provider that ignores its signal must not hold the slot past the timeout.
+    const guard = new Promise<never>((_, reject) => {
+      fail = (error) => {
+        controller.abort(error);
+        reject(error);
+      };
+    });
+    const call: OpenCall = { fail };
+    const timer = setTimeout(timeOut, this.#o.idp.timeoutMs, call);
     timer.unref();
-    const onClose = (): void => controller.abort(closedError());
-    this.#d.closing.addEventListener('abort', onClose, { once: true });
+    this.#open.add(call);
     this.#d.counters.idpCalls++;
     try {
-      // A provider that ignores its signal must not hold the slot past the timeout.
-      const aborted = new Promise<never>((_, reject) => {
-        controller.signal.addEventListener('abort', () => reject(controller.signal.reason), {
-          once: true,
-        });
-      });
       return await Promise.race([
         this.#provider.verify(credential, { signal: controller.signal }),
-        aborted,
+        guard,
       ]);
     } catch (error) {
       if (controller.signal.aborted && isPortcullisError(controller.signal.reason)) {
@@ -233,7 +259,18 @@ export class Resolver {
       throw error;
     } finally {
       clearTimeout(timer);
-      this.#d.closing.removeEventListener('abort', onClose);
+      this.#open.delete(call);
     }
   }
+}
+
+/** An IdP call in progress, as the timer and `close()` see it. */
+interface OpenCall {
+  readonly fail: (error: PortcullisError) => void;
+}
+
+function timeOut(call: OpenCall): void {
+  call.fail(
+    new PortcullisError('ERR_IDP_UNAVAILABLE', 'The identity provider did not answer in time'),
+  );
 }

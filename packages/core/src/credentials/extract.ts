@@ -6,13 +6,13 @@ import { isPortcullisError, PortcullisError } from '../errors.js';
 import type { ExtractedCredential, RequestLike } from '../types.js';
 import { countRawHeader, readHeader } from './headers.js';
 import type { ExtractOptions } from './options.js';
+import { trimOws } from './ows.js';
 import { parseAuthorization } from './parse-authorization.js';
 
 export type { ExtractOptions } from './options.js';
 
 // Visible ASCII except the characters that would make a header list or a quoted string ambiguous.
 const API_KEY = /^[\x21\x23-\x2b\x2d-\x5b\x5d-\x7e]+$/;
-const OWS_EDGES = /^[ \t]+|[ \t]+$/g;
 // One element of a comma-joined list that itself looks like `scheme credentials`.
 const LOOKS_LIKE_CREDENTIALS = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ +\S/;
 
@@ -77,7 +77,7 @@ function extract(request: RequestLike, options: ExtractOptions): ExtractedCreden
   }
   // Fetch `Headers` (and Node, for most names) join repeated headers with ", ".
   if (value.includes(',')) {
-    const parts = value.split(',').map((part) => part.replace(OWS_EDGES, ''));
+    const parts = value.split(',').map(trimOws);
     const joined =
       authorization.length === 1
         ? parts.filter((part) => LOOKS_LIKE_CREDENTIALS.test(part)).length > 1
@@ -89,7 +89,7 @@ function extract(request: RequestLike, options: ExtractOptions): ExtractedCreden
 }
 
 function parseApiKey(value: string, header: string): ExtractedCredential {
-  const token = value.replace(OWS_EDGES, '');
+  const token = trimOws(value);
   if (!API_KEY.test(token)) {
     throw new PortcullisError(
       'ERR_MALFORMED_CREDENTIAL',

@@ -4,6 +4,7 @@
  */
 import { PortcullisError } from '../errors.js';
 import type { ExtractedCredential } from '../types.js';
+import { trimOws } from './ows.js';
 
 // RFC 9110: credentials = auth-scheme [ 1*SP ( token68 / #auth-param ) ]
 const CREDENTIALS = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+)(?: +(.*))?$/s;
@@ -15,9 +16,6 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
-// HTTP optional whitespace around a field value is not part of it (RFC 9110 §5.5).
-const OWS_EDGES = /^[ \t]+|[ \t]+$/g;
-
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function malformed(message: string): PortcullisError {
@@ -26,7 +24,7 @@ function malformed(message: string): PortcullisError {
 
 /** Parse one `Authorization` value into a Basic or Bearer credential. */
 export function parseAuthorization(value: string): ExtractedCredential {
-  const match = CREDENTIALS.exec(value.replace(OWS_EDGES, ''));
+  const match = CREDENTIALS.exec(trimOws(value));
   if (match === null) throw malformed('Authorization header is not a valid credential');
   const scheme = (match[1] ?? '').toLowerCase();
   const param = match[2] ?? '';

@@ -2,25 +2,18 @@
  * The in-memory tombstone table checked on every request (docs/design.md §5). Lookups go through maps keyed
  * by the principal's own ids, so the cost does not grow with the number of tombstones. The table is
  * bounded; when full, the tombstone closest to expiry is evicted and the owner is told (loudly).
+ *
+ * Memory (issue 16: 100k tombstones ≤ 20 MiB): the tombstones themselves are the records. An index
+ * slot holds a single tombstone, or an array only when two share the value; there is no identity
+ * string and no side table. The expiry heap may hold tombstones already replaced or removed: they
+ * are recognised on pop (no longer stored) and skipped.
  */
 import type { Principal, Tombstone } from '../types.js';
-import {
-  isAllSelector,
-  isUnconditionalSelector,
-  matchesSelector,
-  selectorIdentity,
-} from './selector.js';
+import { isAllSelector, isUnconditionalSelector, matchesSelector } from './selector.js';
 import { MinHeap } from './min-heap.js';
 
-interface TombstoneRecord {
-  readonly tombstone: Tombstone;
-  readonly identity: string;
-  readonly unconditional: boolean;
-  /** Which index list holds the record; `undefined` = the `all` list. */
-  readonly index: Map<string, TombstoneRecord[]> | undefined;
-  readonly indexValue: string;
-  removed: boolean;
-}
+type Slot = Tombstone | Tombstone[];
+type Index = Map<string, Slot>;
 
 export interface TombstoneTableOptions {
   /** Upper bound on stored tombstones. */
@@ -32,14 +25,14 @@ export interface TombstoneTableOptions {
 }
 
 export class TombstoneTable {
-  readonly #byTokenId = new Map<string, TombstoneRecord[]>();
-  readonly #byClientId = new Map<string, TombstoneRecord[]>();
-  readonly #byUserId = new Map<string, TombstoneRecord[]>();
-  readonly #byTenantId = new Map<string, TombstoneRecord[]>();
-  readonly #byCredential = new Map<string, TombstoneRecord[]>();
-  #all: TombstoneRecord[] = [];
-  readonly #byIdentity = new Map<string, TombstoneRecord>();
-  readonly #expiryHeap = new MinHeap<TombstoneRecord>((r) => r.tombstone.expiresAt);
+  readonly #byTokenId: Index = new Map();
+  readonly #byClientId: Index = new Map();
+  readonly #byUserId: Index = new Map();
+  readonly #byTenantId: Index = new Map();
+  readonly #byCredential: Index = new Map();
+  #all: Tombstone[] = [];
+  #size = 0;
+  readonly #expiryHeap = new MinHeap<Tombstone>((t) => t.expiresAt);
   readonly #options: TombstoneTableOptions;
   readonly #toleranceMs: number;
   #evictions = 0;
@@ -51,7 +44,7 @@ export class TombstoneTable {
   }
 
   get size(): number {
-    return this.#byIdentity.size;
+    return this.#size;
   }
 
   /** Tombstones evicted because the table was full, since start. */
@@ -71,22 +64,22 @@ export class TombstoneTable {
   add(tombstone: Tombstone, now: number): Tombstone | undefined {
     this.sweep(now);
     if (tombstone.expiresAt <= now) return undefined;
-    const identity = identityOf(tombstone);
-    const existing = this.#byIdentity.get(identity);
+    const existing = this.#findSame(tombstone);
     let stored = tombstone;
     if (existing !== undefined) {
-      const old = existing.tombstone;
-      if (old.revokedAt >= tombstone.revokedAt && old.expiresAt >= tombstone.expiresAt) return old;
+      if (existing.revokedAt >= tombstone.revokedAt && existing.expiresAt >= tombstone.expiresAt) {
+        return existing;
+      }
       stored = Object.freeze({
         kind: tombstone.kind,
         selector: tombstone.selector,
-        revokedAt: Math.max(old.revokedAt, tombstone.revokedAt),
-        expiresAt: Math.max(old.expiresAt, tombstone.expiresAt),
+        revokedAt: Math.max(existing.revokedAt, tombstone.revokedAt),
+        expiresAt: Math.max(existing.expiresAt, tombstone.expiresAt),
       });
       this.#unlink(existing);
     }
-    this.#insert(stored, identity);
-    while (this.#byIdentity.size > this.#options.maxTombstones) this.#evictOne(now);
+    this.#insert(stored);
+    while (this.#size > this.#options.maxTombstones) this.#evictOne(now);
     return stored;
   }
 
@@ -97,10 +90,9 @@ export class TombstoneTable {
    */
   extendRevocations(ttlMs: number, now: number): number {
     const shorter: Tombstone[] = [];
-    for (const record of this.#byIdentity.values()) {
-      const t = record.tombstone;
+    this.#forEach((t) => {
       if (t.kind === 'revoke' && t.expiresAt < t.revokedAt + ttlMs) shorter.push(t);
-    }
+    });
     for (const t of shorter) {
       this.add(Object.freeze({ ...t, expiresAt: t.revokedAt + ttlMs }), now);
     }
@@ -109,15 +101,15 @@ export class TombstoneTable {
 
   /** Removes the lock of a user; returns it when there was one. */
   unlock(userId: string): Tombstone | undefined {
-    const record = this.#byIdentity.get(lockIdentity(userId));
-    if (record === undefined) return undefined;
-    this.#unlink(record);
-    return record.tombstone;
+    const lock = this.#find(this.#byUserId, userId, (t) => isLockOf(t, userId));
+    if (lock === undefined) return undefined;
+    this.#unlink(lock);
+    return lock;
   }
 
   /** The tombstone that rejects this principal, if any. Synchronous and allocation-free. */
   check(principal: Principal, now: number): Tombstone | undefined {
-    if (this.#byIdentity.size === 0) return undefined;
+    if (this.#size === 0) return undefined;
     return (
       this.#scan(this.#byTokenId, principal.tokenId, principal, now) ??
       this.#scan(this.#byClientId, principal.clientId, principal, now) ??
@@ -132,17 +124,17 @@ export class TombstoneTable {
   list(now: number): Tombstone[] {
     this.sweep(now);
     const out: Tombstone[] = [];
-    for (const record of this.#byIdentity.values()) out.push(record.tombstone);
+    this.#forEach((t) => out.push(t));
     return out;
   }
 
   /** True when an equal-or-wider tombstone with this identity is stored. */
   covers(tombstone: Tombstone): boolean {
-    const existing = this.#byIdentity.get(identityOf(tombstone));
+    const existing = this.#findSame(tombstone);
     return (
       existing !== undefined &&
-      existing.tombstone.revokedAt >= tombstone.revokedAt &&
-      existing.tombstone.expiresAt >= tombstone.expiresAt
+      existing.revokedAt >= tombstone.revokedAt &&
+      existing.expiresAt >= tombstone.expiresAt
     );
   }
 
@@ -151,116 +143,165 @@ export class TombstoneTable {
     for (;;) {
       const top = this.#expiryHeap.peek();
       if (top === undefined) break;
-      if (!top.removed && top.tombstone.expiresAt > now) break;
+      const stored = this.#isStored(top);
+      if (stored && top.expiresAt > now) break;
       this.#expiryHeap.pop();
-      if (!top.removed) this.#unlink(top);
+      if (stored) this.#unlink(top);
     }
   }
 
-  #scan(
-    index: Map<string, TombstoneRecord[]>,
-    value: string | undefined,
-    principal: Principal,
-    now: number,
-  ): Tombstone | undefined {
+  #scan(index: Index, value: string | undefined, principal: Principal, now: number) {
     if (value === undefined || index.size === 0) return undefined;
-    const list = index.get(value);
-    return list === undefined ? undefined : this.#scanList(list, principal, now);
+    const slot = index.get(value);
+    if (slot === undefined) return undefined;
+    if (!Array.isArray(slot)) return this.#rejects(slot, principal, now) ? slot : undefined;
+    return this.#scanList(slot, principal, now);
   }
 
-  #scanList(list: TombstoneRecord[], principal: Principal, now: number): Tombstone | undefined {
+  #scanList(list: readonly Tombstone[], principal: Principal, now: number) {
     for (let i = 0; i < list.length; i++) {
-      const record = list[i] as TombstoneRecord;
-      if (this.#rejects(record, principal, now)) return record.tombstone;
+      const t = list[i] as Tombstone;
+      if (this.#rejects(t, principal, now)) return t;
     }
     return undefined;
   }
 
-  #rejects(record: TombstoneRecord, principal: Principal, now: number): boolean {
-    const t = record.tombstone;
+  #rejects(t: Tombstone, principal: Principal, now: number): boolean {
     if (t.expiresAt <= now) return false;
     if (!matchesSelector(t.selector, principal)) return false;
-    if (record.unconditional) return true;
+    if (t.kind === 'lock' || isUnconditionalSelector(t.selector)) return true;
     // Tokens without `iat` count as issued before (docs/design.md §5).
     const issuedAt = principal.issuedAt;
     return issuedAt === undefined || issuedAt * 1000 <= t.revokedAt + this.#toleranceMs;
   }
 
-  #insert(tombstone: Tombstone, identity: string): void {
-    const { index, value } = this.#indexFor(tombstone);
-    const record: TombstoneRecord = {
-      tombstone,
-      identity,
-      unconditional: tombstone.kind === 'lock' || isUnconditionalSelector(tombstone.selector),
-      index,
-      indexValue: value,
-      removed: false,
-    };
-    if (index === undefined) {
-      this.#all.push(record);
+  #insert(tombstone: Tombstone): void {
+    const place = this.#placeOf(tombstone);
+    if (place === undefined) {
+      this.#all.push(tombstone);
     } else {
-      const list = index.get(value);
-      if (list === undefined) index.set(value, [record]);
-      else list.push(record);
+      const [index, value] = place;
+      const slot = index.get(value);
+      if (slot === undefined) index.set(value, tombstone);
+      else if (Array.isArray(slot)) slot.push(tombstone);
+      else index.set(value, [slot, tombstone]);
     }
-    this.#byIdentity.set(identity, record);
-    this.#expiryHeap.push(record);
-    // Removed records linger in the heap until popped; compact so it cannot grow without bound.
-    if (this.#expiryHeap.size > 2 * this.#byIdentity.size + 64) {
-      this.#expiryHeap.rebuild((r) => !r.removed);
+    this.#size += 1;
+    this.#expiryHeap.push(tombstone);
+    // Replaced and removed tombstones linger in the heap until popped; compact so it cannot grow
+    // without bound.
+    if (this.#expiryHeap.size > 2 * this.#size + 64) {
+      this.#expiryHeap.rebuild((t) => this.#isStored(t));
     }
   }
 
-  #unlink(record: TombstoneRecord): void {
-    record.removed = true;
-    this.#byIdentity.delete(record.identity);
-    if (record.index === undefined) {
-      this.#all = this.#all.filter((r) => r !== record);
+  #unlink(tombstone: Tombstone): void {
+    const place = this.#placeOf(tombstone);
+    if (place === undefined) {
+      const before = this.#all.length;
+      this.#all = this.#all.filter((t) => t !== tombstone);
+      if (this.#all.length < before) this.#size -= 1;
       return;
     }
-    const list = record.index.get(record.indexValue);
-    if (list === undefined) return;
-    const remaining = list.filter((r) => r !== record);
-    if (remaining.length === 0) record.index.delete(record.indexValue);
-    else record.index.set(record.indexValue, remaining);
+    const [index, value] = place;
+    const slot = index.get(value);
+    if (slot === undefined) return;
+    if (!Array.isArray(slot)) {
+      if (slot !== tombstone) return;
+      index.delete(value);
+    } else {
+      const remaining = slot.filter((t) => t !== tombstone);
+      if (remaining.length === slot.length) return;
+      if (remaining.length === 0) index.delete(value);
+      else index.set(value, remaining.length === 1 ? (remaining[0] as Tombstone) : remaining);
+    }
+    this.#size -= 1;
+  }
+
+  #isStored(tombstone: Tombstone): boolean {
+    const place = this.#placeOf(tombstone);
+    if (place === undefined) return this.#all.includes(tombstone);
+    const slot = place[0].get(place[1]);
+    return Array.isArray(slot) ? slot.includes(tombstone) : slot === tombstone;
   }
 
   #evictOne(now: number): void {
     for (;;) {
       const victim = this.#expiryHeap.pop();
       if (victim === undefined) return;
-      if (victim.removed) continue;
+      if (!this.#isStored(victim)) continue;
       this.#unlink(victim);
       this.#evictions += 1;
       this.#lastEvictionAt = now;
-      this.#options.onEvict(victim.tombstone, this.#byIdentity.size);
+      this.#options.onEvict(victim, this.#size);
       return;
     }
   }
 
-  #indexFor(tombstone: Tombstone): {
-    index: Map<string, TombstoneRecord[]> | undefined;
-    value: string;
-  } {
+  /** The stored tombstone with the same identity (kind and selector; a lock: its user). */
+  #findSame(tombstone: Tombstone): Tombstone | undefined {
+    const place = this.#placeOf(tombstone);
+    const same = (t: Tombstone): boolean => sameIdentity(t, tombstone);
+    if (place === undefined) return this.#all.find(same);
+    return this.#find(place[0], place[1], same);
+  }
+
+  #find(index: Index, value: string, test: (t: Tombstone) => boolean): Tombstone | undefined {
+    const slot = index.get(value);
+    if (slot === undefined) return undefined;
+    if (!Array.isArray(slot)) return test(slot) ? slot : undefined;
+    return slot.find(test);
+  }
+
+  #forEach(visit: (t: Tombstone) => void): void {
+    for (const index of [
+      this.#byTokenId,
+      this.#byClientId,
+      this.#byUserId,
+      this.#byTenantId,
+      this.#byCredential,
+    ]) {
+      for (const slot of index.values()) {
+        if (Array.isArray(slot)) slot.forEach(visit);
+        else visit(slot);
+      }
+    }
+    this.#all.forEach(visit);
+  }
+
+  /** Which index slot holds a tombstone; `undefined` = the `all` list. A lock goes by its user. */
+  #placeOf(tombstone: Tombstone): [Index, string] | undefined {
     const s = tombstone.selector;
-    if (isAllSelector(s)) return { index: undefined, value: '' };
-    if (s.tokenId !== undefined) return { index: this.#byTokenId, value: s.tokenId };
-    if (s.clientId !== undefined) return { index: this.#byClientId, value: s.clientId };
-    if (s.userId !== undefined) return { index: this.#byUserId, value: s.userId };
-    if (s.tenantId !== undefined) return { index: this.#byTenantId, value: s.tenantId };
-    if (s.credential !== undefined) return { index: this.#byCredential, value: s.credential };
-    return { index: undefined, value: '' };
+    if (isAllSelector(s)) return undefined;
+    if (tombstone.kind === 'lock' && s.userId !== undefined) return [this.#byUserId, s.userId];
+    if (s.tokenId !== undefined) return [this.#byTokenId, s.tokenId];
+    if (s.clientId !== undefined) return [this.#byClientId, s.clientId];
+    if (s.userId !== undefined) return [this.#byUserId, s.userId];
+    if (s.tenantId !== undefined) return [this.#byTenantId, s.tenantId];
+    if (s.credential !== undefined) return [this.#byCredential, s.credential];
+    return undefined;
   }
 }
 
-function lockIdentity(userId: string): string {
-  return `lock:${encodeURIComponent(userId)}`;
+function isLockOf(tombstone: Tombstone, userId: string): boolean {
+  const s = tombstone.selector;
+  return tombstone.kind === 'lock' && !isAllSelector(s) && s.userId === userId;
 }
 
-function identityOf(tombstone: Tombstone): string {
-  if (tombstone.kind === 'lock') {
-    const s = tombstone.selector;
-    if (!isAllSelector(s) && s.userId !== undefined) return lockIdentity(s.userId);
+/** Same identity: a lock is one per user; anything else is its kind and every selector field. */
+function sameIdentity(a: Tombstone, b: Tombstone): boolean {
+  if (a.kind !== b.kind) return false;
+  const x = a.selector;
+  const y = b.selector;
+  if (a.kind === 'lock' && !isAllSelector(x) && !isAllSelector(y) && x.userId !== undefined) {
+    return x.userId === y.userId;
   }
-  return `${tombstone.kind}:${selectorIdentity(tombstone.selector)}`;
+  if (isAllSelector(x) || isAllSelector(y)) return isAllSelector(x) && isAllSelector(y);
+  return (
+    x.tokenId === y.tokenId &&
+    x.clientId === y.clientId &&
+    x.userId === y.userId &&
+    x.tenantId === y.tenantId &&
+    x.credential === y.credential
+  );
 }

@@ -4,7 +4,12 @@ import type { DestinationStream, Logger as PinoLogger } from 'pino';
 
 export type SidecarLogger = PinoLogger;
 
-/** A pino logger at `level`, JSON to stdout unless `destination` is given. */
+/**
+ * A pino logger at `level`, JSON to `destination` or else to stdout through an asynchronous
+ * pino destination: lines written while a write is in flight are batched into the next one, so a
+ * busy sidecar makes one write per batch instead of one blocking write per access-log line, and
+ * a slow reader of the pipe never stalls the event loop. pino flushes it synchronously on exit.
+ */
 export function createLogger(level: string, destination?: DestinationStream): SidecarLogger {
   return pino(
     {
@@ -20,7 +25,7 @@ export function createLogger(level: string, destination?: DestinationStream): Si
         censor: '[redacted]',
       },
     },
-    destination,
+    destination ?? pino.destination({ dest: 1, sync: false }),
   );
 }
 
@@ -42,6 +47,21 @@ export interface AccessLogEntry {
   readonly client: string;
 }
 
-export function logAccess(logger: SidecarLogger, entry: AccessLogEntry): void {
+/** The fields an endpoint reports; `logAccess` adds the rest. */
+export type AccessFields = Omit<AccessLogEntry, 'latencyMs' | 'client' | 'method'>;
+
+/**
+ * One access-log line, from the root logger (no child logger per request). The entry is built
+ * once, in field order, and serialised once by pino.
+ */
+export function logAccess(
+  logger: SidecarLogger,
+  fields: AccessFields,
+  method: string,
+  client: string,
+  latencyMs: number,
+): void {
+  if (!logger.isLevelEnabled('info')) return;
+  const entry: AccessLogEntry = { ...fields, method, client, latencyMs };
   logger.info({ access: entry }, 'request');
 }

@@ -13,6 +13,7 @@ import type {
   WebhookEvent,
 } from '@portcullis/core';
 import type { SidecarAuthenticator } from '../authenticator-port.js';
+import { CounterTally, LabelledHistogram } from './tally.js';
 
 export interface SidecarMetrics {
   readonly registry: Registry;
@@ -40,17 +41,26 @@ export function createSidecarMetrics(options: SidecarMetricsOptions): SidecarMet
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
   const registers = [registry];
 
-  const decisions = new Counter({
+  // Counted per request on the hot path: plain maps, handed to prom-client at scrape time.
+  const decisionTally = new CounterTally(['outcome', 'reason', 'cache']);
+  new Counter({
     name: 'portcullis_decisions_total',
     help: 'Authentication outcomes by outcome and reason (error code, or "ok").',
     labelNames: ['outcome', 'reason', 'cache'],
     registers,
+    collect() {
+      decisionTally.flushInto(this);
+    },
   });
-  const cacheEvents = new Counter({
+  const cacheTally = new CounterTally(['event']);
+  new Counter({
     name: 'portcullis_cache_events_total',
     help: 'Principal cache events: hit, miss, negative-hit, stale, coalesced, evict, clear.',
     labelNames: ['event'],
     registers,
+    collect() {
+      cacheTally.flushInto(this);
+    },
   });
   const idpDuration = new Histogram({
     name: 'portcullis_idp_call_duration_seconds',
@@ -82,19 +92,23 @@ export function createSidecarMetrics(options: SidecarMetricsOptions): SidecarMet
     labelNames: ['receiver', 'outcome'],
     registers,
   });
-  const requests = new Counter({
+  const requestTally = new CounterTally(['kind', 'decision', 'status']);
+  new Counter({
     name: 'portcullis_requests_total',
     help: 'Requests on the main listener by kind (proxy, verify, webhook), decision and status class.',
     labelNames: ['kind', 'decision', 'status'],
     registers,
+    collect() {
+      requestTally.flushInto(this);
+    },
   });
-  const upstream = new Histogram({
+  const upstream = new LabelledHistogram({
     name: 'portcullis_upstream_duration_seconds',
     help: 'Time until the upstream answered with response headers.',
-    labelNames: ['status'],
+    labelName: 'status',
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    registers,
   });
+  registry.registerMetric(upstream as unknown as Parameters<Registry['registerMetric']>[0]);
   // Read from the authenticator at scrape time, so they are right from the first scrape (a pinned
   // or event-driven policy may never publish a change).
   new Gauge({
@@ -167,14 +181,14 @@ export function createSidecarMetrics(options: SidecarMetricsOptions): SidecarMet
       CHANNELS.decision,
       (m) => {
         const e = m as DecisionEvent;
-        decisions.inc({ outcome: e.outcome, reason: e.code ?? 'ok', cache: e.cache });
+        decisionTally.inc(e.outcome, e.code ?? 'ok', e.cache);
       },
     ],
     [
       CHANNELS.cache,
       (m) => {
         const e = m as CacheEvent;
-        cacheEvents.inc({ event: e.event });
+        cacheTally.inc(e.event);
         if (e.event === 'clear' && e.reason === 'resync') resyncs.inc();
       },
     ],
@@ -221,10 +235,10 @@ export function createSidecarMetrics(options: SidecarMetricsOptions): SidecarMet
   return {
     registry,
     observeRequest(kind, decision, status) {
-      requests.inc({ kind, decision, status: `${Math.floor(status / 100)}xx` });
+      requestTally.inc(kind, decision, statusClass(status));
     },
     observeUpstream(durationMs, status) {
-      upstream.observe({ status: String(status) }, durationMs / 1000);
+      upstream.observe(statusText(status), durationMs / 1000);
     },
     render: () => registry.metrics(),
     contentType: registry.contentType,
@@ -233,4 +247,18 @@ export function createSidecarMetrics(options: SidecarMetricsOptions): SidecarMet
       registry.clear();
     },
   };
+}
+
+const STATUS_CLASSES = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'];
+const statusClass = (status: number): string =>
+  STATUS_CLASSES[Math.floor(status / 100)] ?? `${Math.floor(status / 100)}xx`;
+/** Status codes as label values, made once each. */
+const statusTexts = new Map<number, string>();
+function statusText(status: number): string {
+  let text = statusTexts.get(status);
+  if (text === undefined) {
+    text = String(status);
+    if (statusTexts.size < 1000) statusTexts.set(status, text);
+  }
+  return text;
 }

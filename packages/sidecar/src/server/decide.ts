@@ -8,7 +8,7 @@ import { PortcullisError, isPortcullisError } from '@portcullis/core';
 import type { Principal } from '@portcullis/core';
 import type { SidecarAuthenticator } from '../authenticator-port.js';
 import { decideRoute } from '../rules/route-rules.js';
-import type { CompiledRule, DefaultAction } from '../rules/route-rules.js';
+import type { CompiledRule, DefaultAction, RouteDecision } from '../rules/route-rules.js';
 import type { AbuseLimiter, MissTracker } from './abuse-limit.js';
 import { headerValues } from './request-headers.js';
 
@@ -27,15 +27,17 @@ export interface DecideOptions {
 /**
  * Decide one request. `method` and `path` are the original request's (normalised path);
  * `target` is what core checks for `access_token` in the query. Throws `PortcullisError`.
+ * Answers synchronously when the authenticator can (a cache hit): callers `await` the result
+ * either way, without a promise chain built for the hit.
  */
-export async function decideAccess(
+export function decideAccess(
   options: DecideOptions,
   request: IncomingMessage,
   method: string,
   path: string,
   target: string,
   client: string,
-): Promise<AccessDecision> {
+): AccessDecision | Promise<AccessDecision> {
   const route = decideRoute(options.rules, options.defaultAction, method, path, (name) =>
     headerValues(request, name),
   );
@@ -55,28 +57,49 @@ export async function decideAccess(
       },
     );
   }
-  let principal: Principal;
-  try {
-    const authenticate = (): Promise<Principal> =>
-      options.authenticator.authenticate({
-        headers: request.headers,
-        rawHeaders: request.rawHeaders,
-        url: target,
-      });
-    principal = await (options.misses === undefined
-      ? authenticate()
-      : options.misses.run(client, authenticate));
-  } catch (error) {
-    // Only the client's own failures count; an IdP outage must not lock clients out.
-    if (
-      options.abuse !== undefined &&
-      isPortcullisError(error) &&
-      (error.status === 400 || error.status === 401)
-    ) {
-      options.abuse.recordFailure(client);
-    }
-    throw error;
+  const requestLike = { headers: request.headers, rawHeaders: request.rawHeaders, url: target };
+  const { authenticator } = options;
+  if (options.misses !== undefined) {
+    // Misses are charged to the client: always through the tracker's promise.
+    const authenticate = (): Promise<Principal> => authenticator.authenticate(requestLike);
+    return options.misses.run(client, authenticate).then(
+      (principal) => allow(options, route, principal),
+      (error: unknown) => refuse(options, client, error),
+    );
   }
+  let answer: Principal | Promise<Principal>;
+  try {
+    answer =
+      authenticator.authenticateOrDefer === undefined
+        ? authenticator.authenticate(requestLike)
+        : authenticator.authenticateOrDefer(requestLike);
+  } catch (error) {
+    return refuse(options, client, error);
+  }
+  if (answer instanceof Promise) {
+    return answer.then(
+      (principal) => allow(options, route, principal),
+      (error: unknown) => refuse(options, client, error),
+    );
+  }
+  return allow(options, route, answer);
+}
+
+type Allowed = Extract<RouteDecision, { action: 'authenticate' }>;
+
+function allow(options: DecideOptions, route: Allowed, principal: Principal): AccessDecision {
   options.authenticator.authorize(principal, route.requirements);
   return { kind: 'allow', rule: route.rule, principal };
+}
+
+/** Counts the client's own failures (an IdP outage must not lock clients out), then rethrows. */
+function refuse(options: DecideOptions, client: string, error: unknown): never {
+  if (
+    options.abuse !== undefined &&
+    isPortcullisError(error) &&
+    (error.status === 400 || error.status === 401)
+  ) {
+    options.abuse.recordFailure(client);
+  }
+  throw error;
 }

@@ -171,27 +171,27 @@ export function createMainHandler(options: MainHandlerOptions): MainHandler {
     const started = performance.now();
     const client = clientOf(request);
     inFlight += 1;
-    run(client)
-      .catch((error: unknown): LogFields => {
-        const status = fail(error);
-        return { kind: 'reserved', path: '-', status, decision: 'error', reason: reasonOf(error) };
-      })
-      .then((fields) => {
-        options.metrics.observeRequest(fields.kind, fields.decision, fields.status);
-        logAccess(options.logger, {
-          ...fields,
-          method: request.method ?? '-',
-          client,
-          latencyMs: Math.round((performance.now() - started) * 10) / 10,
-        });
-      })
+    // One callback pair per exchange (no catch/then/finally chain): both settle the exchange.
+    const done = (fields: LogFields): void => {
+      inFlight -= 1;
       // A failing metric or log write must not become an unhandled rejection (it would end the process).
-      .catch((error: unknown) => {
+      try {
+        options.metrics.observeRequest(fields.kind, fields.decision, fields.status);
+        logAccess(
+          options.logger,
+          fields,
+          request.method ?? '-',
+          client,
+          Math.round((performance.now() - started) * 10) / 10,
+        );
+      } catch (error) {
         options.logger.error({ err: error }, 'could not record the request');
-      })
-      .finally(() => {
-        inFlight -= 1;
-      });
+      }
+    };
+    void run(client).then(done, (error: unknown) => {
+      const status = fail(error);
+      done({ kind: 'reserved', path: '-', status, decision: 'error', reason: reasonOf(error) });
+    });
   }
 
   return {
