@@ -15,8 +15,8 @@ import type {
   StoreSink,
   Tombstone,
 } from '@portcullis/core';
-import type { Redis } from 'ioredis';
 import { parseJson, toBusMessage, toPolicyState, toSelector, toTombstone } from './codec.js';
+import type { Commands } from './clients.js';
 import { RedisLink } from './connection.js';
 import { storeClosed, storeUnavailable } from './errors.js';
 import { createKeyLayout, tombstoneId } from './keys.js';
@@ -37,6 +37,8 @@ const RESYNC_RETRY_MS = 1000;
  *
  * @example
  * const store = createRedisStore({ url: 'redis://redis:6379/0', keyPrefix: 'orders-api:' });
+ * const onCluster = createRedisStore({ cluster: ['redis-0:6379', 'redis-1:6379'], keyPrefix: '{orders-api}:' });
+ * const onSentinel = createRedisStore({ sentinels: ['sentinel-0:26379'], name: 'mymaster' });
  * const auth = createAuthenticator({ provider, store, cache: { keySecret } });
  */
 export function createRedisStore(options: RedisStoreOptions = {}): SharedStore {
@@ -59,7 +61,7 @@ export function createRedisStore(options: RedisStoreOptions = {}): SharedStore {
     if (link === undefined || link.command.status !== 'ready') {
       throw storeUnavailable(operation, new Error('not connected'));
     }
-    const client: Redis = link.command;
+    const client: Commands = link.command;
     try {
       return await action(client);
     } catch (error) {
@@ -152,7 +154,8 @@ export function createRedisStore(options: RedisStoreOptions = {}): SharedStore {
       sink = target;
       link = new RedisLink(
         {
-          url: config.url,
+          topology: config.topology,
+          auth: config.auth,
           clientName: config.clientName ?? defaultClientName(origin),
           channel: keys.channel,
           connectTimeoutMs: config.connectTimeoutMs,
@@ -240,7 +243,8 @@ export function createRedisStore(options: RedisStoreOptions = {}): SharedStore {
 
     async publish(message: BusMessage): Promise<void> {
       const text = JSON.stringify(message);
-      await run('publish', (redis) => redis.publish(keys.channel, text));
+      const target = link;
+      await run('publish', (redis) => (target as RedisLink).publish(redis, text));
     },
 
     async hasWebhookId(id: string): Promise<boolean> {
