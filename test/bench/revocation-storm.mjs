@@ -9,8 +9,8 @@
  *
  * Per replica count it reports:
  * - whether every replica refuses every revoked token afterwards (each replica × each token);
- * - p50/p99/max from the webhook's answer to the LAST replica refusing that token (each replica
- *   polled every 5 ms from the moment the webhook answered);
+ * - p50/p99/max from the webhook's answer to the LAST replica refusing that token, over every
+ *   10th revocation (each replica polled every 2 ms from the moment the webhook answered);
  * - Redis commands per revocation (INFO commandstats, reset after the warm-up), Redis CPU and
  *   bytes sent per revocation (the bus fan-out grows with the replica count);
  * - RSS per replica after the storm, and Redis `used_memory`.
@@ -45,7 +45,13 @@ const SECONDS = int('STORM_SECONDS', 10);
 /** A replica still accepting a revoked token this long after the webhook answered is a failure. */
 const REFUSE_DEADLINE_MS = 10_000;
 /** Pause between two polls of one replica for one token (the resolution of the latency figure). */
-const POLL_INTERVAL_MS = 5;
+const POLL_INTERVAL_MS = 2;
+/**
+ * Every SAMPLE_EVERY-th revocation is timed by polling every replica; polling all 1 000 × N
+ * would load the replicas far more than the storm itself (and measure that load). Every
+ * revocation is checked on every replica at the end.
+ */
+const SAMPLE_EVERY = int('STORM_SAMPLE_EVERY', 10);
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 
 const log = (line) => process.stderr.write(`${line}\n`);
@@ -99,6 +105,7 @@ async function startRedis(dir) {
       maxRetriesPerRequest: 1,
       retryStrategy: () => null,
     });
+    client.on('error', () => undefined);
     try {
       await client.connect();
       return { port, child, client };
@@ -259,17 +266,18 @@ async function runStorm(replicaCount, tokens, issuer) {
       const token = tokens[i];
       const receiver = replicas[i % replicas.length];
       const sent = performance.now();
+      const sampled = i % SAMPLE_EVERY === 0;
       verifications.push(
         sendRevocation(dispatcher, receiver.url, secret, token.clientId).then(async () => {
           const answered = performance.now();
           webhookMs.push(answered - sent);
+          if (!sampled) return;
           const each = await Promise.all(
             replicas.map(async (replica) => {
               while (performance.now() - answered < REFUSE_DEADLINE_MS) {
                 if ((await status(dispatcher, replica.url, token.jwt)) === 401) {
                   return performance.now() - answered;
                 }
-                // Not back to back: 1 000 × N pollers would load the replicas more than the storm.
                 await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
               }
               failures.push(`${replica.url} still accepts ${token.clientId}`);
@@ -315,6 +323,7 @@ async function runStorm(replicaCount, tokens, issuer) {
         p99: round(percentile(webhookMs, 99), 2),
       },
       lastReplicaRefusesMs: {
+        samples: lastRefuseMs.length,
         p50: round(percentile(lastRefuseMs, 50), 2),
         p99: round(percentile(lastRefuseMs, 99), 2),
         max: round(Math.max(...lastRefuseMs), 2),
@@ -344,7 +353,7 @@ async function runStorm(replicaCount, tokens, issuer) {
 
 function markdown(results, machine) {
   const lines = [
-    `Revocation storm: ${REVOCATIONS} revocations in ${SECONDS} s per run, one private redis-server, replicas = the built CLI as child processes (${machine}).`,
+    `Revocation storm: ${REVOCATIONS} revocations in ${SECONDS} s per run (every ${SAMPLE_EVERY}th timed on every replica), one private redis-server, replicas = the built CLI as child processes (${machine}).`,
     '',
     '| Replicas | Load avg (1 min) | All refuse every revoked token | Webhook answer p50 / p99 (ms) | Answer → last replica refuses p50 / p99 / max (ms) | Redis commands / revocation | Redis CPU / revocation (ms) | Redis bytes out / revocation | RSS / replica (MiB) |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
