@@ -62,11 +62,26 @@ export const DESCRIPTIONS = Object.freeze({
   PORTCULLIS_WEBHOOK_ALLOW_IPS:
     'Addresses or CIDRs allowed to deliver webhooks (the client address, resolved through `PORTCULLIS_TRUSTED_PROXIES`); others get 403. Unset: any source.',
   PORTCULLIS_REDIS_URL:
-    '`redis://` or `rediss://` URL. Shares tombstones, the M2M policy, invalidations and webhook replay ids between replicas. Only its password is redacted in `--print-config`. Unset: each replica alone.',
+    'Standalone Redis: `redis://` or `rediss://` URL. Shares tombstones, the M2M policy, invalidations and webhook replay ids between replicas. Only its password is redacted in `--print-config`. Set at most one of this, `PORTCULLIS_REDIS_CLUSTER_NODES` and `PORTCULLIS_REDIS_SENTINELS`; none: each replica alone.',
+  PORTCULLIS_REDIS_CLUSTER_NODES:
+    'Redis Cluster: seed nodes `host:port,host:port,...` (the rest is discovered). The key prefix must carry a hash tag; the bus uses sharded pub/sub (Redis 7+). See [deployment.md](deployment.md#redis-cluster).',
+  PORTCULLIS_REDIS_SENTINELS:
+    'Redis Sentinel: the sentinels `host:port,...`; needs `PORTCULLIS_REDIS_SENTINEL_NAME`. See [deployment.md](deployment.md#redis-sentinel).',
+  PORTCULLIS_REDIS_SENTINEL_NAME: 'Redis Sentinel: the monitored master name (`mymaster`).',
+  PORTCULLIS_REDIS_SENTINEL_PASSWORD:
+    "Redis Sentinel: the sentinels' own password (`requirepass` in sentinel.conf), if any.",
+  PORTCULLIS_REDIS_USERNAME:
+    'ACL user of the Redis data nodes (every topology; a URL may carry its own).',
+  PORTCULLIS_REDIS_PASSWORD:
+    'Password of the Redis data nodes (every topology; overrides one in the URL).',
+  PORTCULLIS_REDIS_TLS:
+    '`true`: TLS to every Redis node and sentinel, verified against the system CAs (on by itself with `rediss://` or a CA file).',
+  PORTCULLIS_REDIS_TLS_CA_FILE:
+    'PEM file of the CA that signed the Redis (and sentinel) certificates; turns TLS on. Read at start.',
   PORTCULLIS_REDIS_KEY_PREFIX:
-    'Prefix of every Redis key and of the bus channel; one per deployment.',
+    'Prefix of every Redis key and of the bus channel; one per deployment. With a cluster the default is `{portcullis}:` and a prefix without a hash tag (`{...}`) is refused.',
   PORTCULLIS_SHARED_CACHE_SECRET:
-    'Enables the shared principal cache in Redis; the HMAC key of cache keys, identical on every replica. At least 32 characters; needs `PORTCULLIS_REDIS_URL`.',
+    'Enables the shared principal cache in Redis; the HMAC key of cache keys, identical on every replica. At least 32 characters; needs a Redis setting (URL, cluster or sentinels).',
   PORTCULLIS_CACHE_TTL_MS:
     'Positive cache TTL, in ms, capped by the token `exp` (core accepts at most 86400000).',
   PORTCULLIS_NEGATIVE_TTL_MS:

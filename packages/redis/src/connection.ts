@@ -1,20 +1,19 @@
 /**
  * The two Redis connections a store needs (commands, and a subscriber for the bus) and the one
- * fact the store acts on: are both usable right now? "Up" means the command connection is ready
- * and the subscriber has confirmed its SUBSCRIBE, so a resync started on "up" cannot miss a
- * message published after it.
+ * fact the store acts on: are both usable right now? "Up" means the command connection (or the
+ * cluster) is ready and the subscriber has confirmed its SUBSCRIBE (SSUBSCRIBE on a cluster), so
+ * a resync started on "up" cannot miss a message published after it. Topologies: clients.ts.
  */
-import { Redis } from 'ioredis';
-import type { RedisOptions } from 'ioredis';
+import { Cluster } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from '@portcullis/core';
+import { PlainSubscriber, ShardedSubscriber } from './bus-subscriber.js';
+import type { BusSubscriber } from './bus-subscriber.js';
+import { createClient } from './clients.js';
+import type { ClientSettings, Commands } from './clients.js';
 
-export interface LinkConfig {
-  readonly url: string;
-  readonly clientName: string;
+export interface LinkConfig extends ClientSettings {
   readonly channel: string;
-  readonly connectTimeoutMs: number;
-  readonly commandTimeoutMs: number;
-  readonly reconnectMaxDelayMs: number;
   readonly logger: Logger;
 }
 
@@ -25,18 +24,18 @@ export interface LinkEvents {
   onUp(): void;
 }
 
-const FIRST_RETRY_DELAY_MS = 50;
 const MAX_DETAIL_CHARS = 200;
 
 export class RedisLink {
-  readonly command: Redis;
-  readonly subscriber: Redis;
+  readonly command: Commands;
+  readonly #subscriber: BusSubscriber;
   readonly #config: LinkConfig;
   readonly #events: LinkEvents;
+  /** Cluster on a server with sharded pub/sub: the bus uses SPUBLISH/SSUBSCRIBE. */
+  #sharded: boolean;
+  #subscriberStarted = false;
   #commandReady = false;
   #subscribed = false;
-  /** Incremented on every subscriber close, so a late SUBSCRIBE reply of a dead connection is ignored. */
-  #subscriberEpoch = 0;
   #up = false;
   #closed = false;
   #lastError: string | undefined;
@@ -46,10 +45,61 @@ export class RedisLink {
   constructor(config: LinkConfig, events: LinkEvents) {
     this.#config = config;
     this.#events = events;
-    this.command = new Redis(config.url, this.#clientOptions());
-    this.subscriber = new Redis(config.url, this.#clientOptions());
+    this.command = createClient(config);
+    const subscriberEvents = {
+      onMessage: (raw: string) => this.#events.onMessage(raw),
+      onSubscribed: () => {
+        this.#subscribed = true;
+        this.#evaluate();
+      },
+      onLost: () => {
+        this.#subscribed = false;
+        this.#evaluate();
+        this.#settleOutcome();
+      },
+      onError: (error: Error) => this.#recordError('subscriber', error),
+    };
+    if (this.command instanceof Cluster) {
+      this.#sharded = true;
+      this.#subscriber = new ShardedSubscriber(
+        this.command,
+        config,
+        config.channel,
+        subscriberEvents,
+        () => {
+          this.#sharded = false;
+          config.logger.warn(
+            { component: 'redis' },
+            'redis cluster without sharded pub/sub (SSUBSCRIBE); using PUBLISH/SUBSCRIBE',
+          );
+        },
+      );
+    } else {
+      this.#sharded = false;
+      this.#subscriber = new PlainSubscriber(
+        createClient(config) as Redis,
+        config.channel,
+        subscriberEvents,
+      );
+    }
     this.#wireCommand();
-    this.#wireSubscriber();
+  }
+
+  /** Which pub/sub the bus uses: `sharded` (SPUBLISH/SSUBSCRIBE, cluster) or `classic`. */
+  get pubsub(): 'sharded' | 'classic' {
+    return this.#sharded ? 'sharded' : 'classic';
+  }
+
+  /** Publishes on the bus channel with the pub/sub the subscribers use. */
+  async publish(client: Commands, text: string): Promise<number> {
+    if (!this.#sharded) return Number(await client.publish(this.#config.channel, text));
+    try {
+      return Number(await client.spublish(this.#config.channel, text));
+    } catch (error) {
+      if (!(error instanceof Error) || !/unknown command/i.test(error.message)) throw error;
+      this.#sharded = false;
+      return Number(await client.publish(this.#config.channel, text));
+    }
   }
 
   /** Both connections usable. */
@@ -78,9 +128,10 @@ export class RedisLink {
       }
       waiters.add(done);
     });
-    // The promises reject when the first attempt fails; ioredis keeps retrying regardless.
+    // The promise rejects when the first attempt fails; ioredis keeps retrying regardless.
     this.command.connect().catch(() => this.#settleOutcome());
-    this.subscriber.connect().catch(() => this.#settleOutcome());
+    // The sharded subscriber needs the cluster's slot map: it starts on the first 'ready'.
+    if (!(this.command instanceof Cluster)) this.#startSubscriberOnce();
     await outcome;
   }
 
@@ -88,34 +139,18 @@ export class RedisLink {
     this.#closed = true;
     this.#up = false;
     this.#settleOutcome();
-    await Promise.all([quit(this.command), quit(this.subscriber)]);
+    await Promise.all([quit(this.command), this.#subscriber.close()]);
   }
 
-  #clientOptions(): RedisOptions {
-    const maxDelay = this.#config.reconnectMaxDelayMs;
-    return {
-      lazyConnect: true,
-      connectionName: this.#config.clientName,
-      connectTimeout: this.#config.connectTimeoutMs,
-      commandTimeout: this.#config.commandTimeoutMs,
-      // Fail fast instead of queueing while disconnected: a revoke must reject (webhook 503) at
-      // once rather than hang, and nothing stale is replayed after a reconnect.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      autoResendUnfulfilledCommands: false,
-      // The store subscribes itself on every `ready`, so it knows when the subscription is live.
-      autoResubscribe: false,
-      retryStrategy: (attempt: number) => {
-        const exponential = FIRST_RETRY_DELAY_MS * 2 ** Math.min(attempt - 1, 16);
-        const capped = Math.min(maxDelay, exponential);
-        // Jitter so every replica does not reconnect in the same millisecond after a Redis restart.
-        return Math.max(1, Math.round(capped * (0.5 + Math.random() / 2)));
-      },
-    };
+  #startSubscriberOnce(): void {
+    if (this.#subscriberStarted || this.#closed) return;
+    this.#subscriberStarted = true;
+    this.#subscriber.start();
   }
 
   #wireCommand(): void {
     this.command.on('ready', () => {
+      this.#startSubscriberOnce();
       this.#commandReady = true;
       this.#evaluate();
     });
@@ -125,37 +160,6 @@ export class RedisLink {
       this.#settleOutcome();
     });
     this.command.on('error', (error: Error) => this.#recordError('command', error));
-  }
-
-  #wireSubscriber(): void {
-    this.subscriber.on('ready', () => {
-      const epoch = this.#subscriberEpoch;
-      this.subscriber.subscribe(this.#config.channel).then(
-        () => {
-          if (epoch !== this.#subscriberEpoch || this.#closed) return;
-          this.#subscribed = true;
-          this.#evaluate();
-        },
-        (error: unknown) => {
-          this.#recordError(
-            'subscriber',
-            error instanceof Error ? error : new Error(String(error)),
-          );
-          // A connection that cannot subscribe is useless; drop it and let the backoff retry.
-          if (epoch === this.#subscriberEpoch && !this.#closed) this.subscriber.disconnect(true);
-        },
-      );
-    });
-    this.subscriber.on('close', () => {
-      this.#subscriberEpoch += 1;
-      this.#subscribed = false;
-      this.#evaluate();
-      this.#settleOutcome();
-    });
-    this.subscriber.on('error', (error: Error) => this.#recordError('subscriber', error));
-    this.subscriber.on('message', (channel: string, message: string) => {
-      if (channel === this.#config.channel) this.#events.onMessage(message);
-    });
   }
 
   #evaluate(): void {
@@ -189,7 +193,7 @@ export class RedisLink {
   }
 }
 
-async function quit(client: Redis): Promise<void> {
+async function quit(client: Commands): Promise<void> {
   if (client.status === 'ready') {
     try {
       await client.quit();

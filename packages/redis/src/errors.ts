@@ -25,6 +25,14 @@ export function describeFailure(cause: unknown): string {
   ) {
     return 'not connected';
   }
+  // Cluster and Sentinel while a failover is in progress.
+  if (
+    /CLUSTERDOWN|TRYAGAIN|MOVED|\bASK\b|Too many Cluster redirections|slots cache|startup nodes|sentinels are unreachable|READONLY|LOADING|MASTERDOWN/.test(
+      message,
+    )
+  ) {
+    return 'failing over';
+  }
   return 'command failed';
 }
 

@@ -2,16 +2,43 @@
 import { invalidOption } from '@portcullis/core';
 import type { Logger } from '@portcullis/core';
 
-/** Options of {@link createRedisStore}. */
+/** A Redis node: `'host:port'` or `{ host, port }`. */
+export type RedisNode = string | { readonly host: string; readonly port: number };
+
+/** TLS towards Redis (every node and sentinel): `true` for the system CAs, or a private CA. */
+export type RedisTlsOptions =
+  boolean | { readonly ca?: string | Buffer; readonly servername?: string };
+
+/** Options of {@link createRedisStore}. Give one of `url`, `cluster` or `sentinels` (+ `name`). */
 export interface RedisStoreOptions {
   /**
-   * `redis://[[user]:password@]host[:port][/db]`, or `rediss://` for TLS. Parsed by ioredis.
-   * Default `redis://127.0.0.1:6379`. Never logged (it may hold a password).
+   * Standalone server: `redis://[[user]:password@]host[:port][/db]`, or `rediss://` for TLS.
+   * Parsed by ioredis. Default `redis://127.0.0.1:6379` when neither `cluster` nor `sentinels`
+   * is given. Never logged (it may hold a password).
    */
   readonly url?: string;
   /**
-   * Prefix of every key and of the bus channel (`<prefix>bus`). Default `portcullis:`.
-   * Give each deployment its own. For Redis Cluster put a hash tag in it (`{portcullis}:`).
+   * Redis Cluster: seed nodes (any subset of the cluster; the rest is discovered). The key prefix
+   * must carry a hash tag (default `{portcullis}:`) so every key and the bus live in one slot, and
+   * the bus uses sharded pub/sub (SSUBSCRIBE/SPUBLISH) where the server supports it.
+   */
+  readonly cluster?: readonly RedisNode[];
+  /** Redis Sentinel: the sentinels to ask for the master named `name`. */
+  readonly sentinels?: readonly RedisNode[];
+  /** Sentinel master name (`sentinel monitor <name> …`). Required with `sentinels`. */
+  readonly name?: string;
+  /** ACL user of the data nodes (cluster and sentinel; a `url` carries its own). */
+  readonly username?: string;
+  /** Password of the data nodes (cluster, sentinel; overrides one in `url`). Never logged. */
+  readonly password?: string;
+  /** Password of the sentinels themselves (`requirepass` of sentinel.conf). Never logged. */
+  readonly sentinelPassword?: string;
+  /** TLS to every node (and sentinel). A `rediss://` url turns it on for a standalone server. */
+  readonly tls?: RedisTlsOptions;
+  /**
+   * Prefix of every key and of the bus channel (`<prefix>bus`). Default `portcullis:`
+   * (`{portcullis}:` with `cluster`). Give each deployment its own. With `cluster` it must carry
+   * a hash tag (`{orders-api}:`).
    */
   readonly keyPrefix?: string;
   /** Enable the shared principal cache (`store.sharedCache`). Default `false`. */
@@ -35,8 +62,28 @@ export interface RedisStoreOptions {
   readonly now?: () => number;
 }
 
+/** Where Redis is. Host names and ports only: credentials live in {@link ResolvedAuth}. */
+export type Topology =
+  | { readonly kind: 'standalone'; readonly url: string }
+  | { readonly kind: 'cluster'; readonly nodes: readonly HostPort[] }
+  | { readonly kind: 'sentinel'; readonly sentinels: readonly HostPort[]; readonly name: string };
+
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface ResolvedAuth {
+  readonly username: string | undefined;
+  readonly password: string | undefined;
+  readonly sentinelPassword: string | undefined;
+  /** `undefined`: no TLS (or whatever a `rediss://` url says). */
+  readonly tls: { readonly ca?: string | Buffer; readonly servername?: string } | undefined;
+}
+
 export interface ResolvedRedisStoreOptions {
-  readonly url: string;
+  readonly topology: Topology;
+  readonly auth: ResolvedAuth;
   readonly keyPrefix: string;
   readonly sharedCache: boolean;
   readonly logger: Logger;
@@ -60,9 +107,11 @@ const SILENT_LOGGER: Logger = Object.freeze({ debug: noop, info: noop, warn: noo
 export function resolveOptions(options: RedisStoreOptions): ResolvedRedisStoreOptions {
   if (options === null || typeof options !== 'object')
     invalidOption('options', 'must be an object');
+  const topology = resolveTopology(options);
   return Object.freeze({
-    url: resolveUrl(options.url),
-    keyPrefix: resolvePrefix(options.keyPrefix),
+    topology,
+    auth: resolveAuth(options, topology),
+    keyPrefix: resolvePrefix(options.keyPrefix, topology.kind === 'cluster'),
     sharedCache: resolveBoolean('sharedCache', options.sharedCache, false),
     logger: resolveLogger(options.logger),
     connectTimeoutMs: resolveMs('connectTimeoutMs', options.connectTimeoutMs, 2000, 60_000),
@@ -106,8 +155,123 @@ function resolveUrl(url: string | undefined): string {
   return url;
 }
 
-function resolvePrefix(prefix: string | undefined): string {
-  if (prefix === undefined) return 'portcullis:';
+const MAX_NODES = 64;
+const MAX_HOST_CHARS = 253;
+const MAX_SECRET_CHARS = 4096;
+
+function resolveTopology(options: RedisStoreOptions): Topology {
+  const given = (['url', 'cluster', 'sentinels'] as const).filter(
+    (key) => options[key] !== undefined,
+  );
+  if (given.length > 1) invalidOption(given.join('/'), 'give only one of url, cluster, sentinels');
+  if (options.name !== undefined && options.sentinels === undefined) {
+    invalidOption('name', 'is the Sentinel master name: give sentinels too');
+  }
+  if (options.cluster !== undefined) {
+    return { kind: 'cluster', nodes: resolveNodes('cluster', options.cluster) };
+  }
+  if (options.sentinels !== undefined) {
+    const name = options.name;
+    if (typeof name !== 'string' || !/^[!-~]{1,128}$/.test(name)) {
+      invalidOption('name', 'must be the Sentinel master name (1 to 128 printable characters)');
+    }
+    return {
+      kind: 'sentinel',
+      sentinels: resolveNodes('sentinels', options.sentinels),
+      name,
+    };
+  }
+  return { kind: 'standalone', url: resolveUrl(options.url) };
+}
+
+function resolveNodes(path: string, nodes: readonly RedisNode[]): HostPort[] {
+  if (!Array.isArray(nodes) || nodes.length === 0 || nodes.length > MAX_NODES) {
+    invalidOption(path, `must list 1 to ${MAX_NODES} nodes`);
+  }
+  return nodes.map((node, index) => resolveNode(`${path}[${index}]`, node));
+}
+
+/** `host:port`, `[v6]:port`, or `{host, port}`. */
+export function resolveNode(path: string, node: RedisNode): HostPort {
+  let host: unknown;
+  let port: unknown;
+  if (typeof node === 'string') {
+    const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:\s[\]]+)):(\d{1,5})$/.exec(node.trim());
+    if (match === null) return invalidOption(path, 'must be host:port');
+    host = match[1] ?? match[2];
+    port = Number(match[3]);
+  } else if (node !== null && typeof node === 'object') {
+    host = node.host;
+    port = node.port;
+  }
+  if (
+    typeof host !== 'string' ||
+    host.length === 0 ||
+    host.length > MAX_HOST_CHARS ||
+    !/^[A-Za-z0-9.\-:_]+$/.test(host)
+  ) {
+    invalidOption(path, 'must name a host');
+  }
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65_535) {
+    invalidOption(path, 'must name a port from 1 to 65535');
+  }
+  return Object.freeze({ host, port });
+}
+
+function resolveAuth(options: RedisStoreOptions, topology: Topology): ResolvedAuth {
+  const secret = (path: string, value: string | undefined): string | undefined => {
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string' || value.length === 0 || value.length > MAX_SECRET_CHARS) {
+      // The value is not echoed: it is a secret.
+      invalidOption(path, `must be 1 to ${MAX_SECRET_CHARS} characters`);
+    }
+    return value;
+  };
+  if (options.sentinelPassword !== undefined && topology.kind !== 'sentinel') {
+    invalidOption('sentinelPassword', 'applies to sentinels only');
+  }
+  return Object.freeze({
+    username: secret('username', options.username),
+    password: secret('password', options.password),
+    sentinelPassword: secret('sentinelPassword', options.sentinelPassword),
+    tls: resolveTls(options.tls),
+  });
+}
+
+function resolveTls(tls: RedisTlsOptions | undefined): ResolvedAuth['tls'] {
+  if (tls === undefined || tls === false) return undefined;
+  if (tls === true) return Object.freeze({});
+  if (tls === null || typeof tls !== 'object') {
+    return invalidOption('tls', 'must be a boolean or { ca, servername }');
+  }
+  const { ca, servername } = tls;
+  if (ca !== undefined && !(typeof ca === 'string' || Buffer.isBuffer(ca))) {
+    invalidOption('tls.ca', 'must be PEM text or a Buffer');
+  }
+  if (servername !== undefined && (typeof servername !== 'string' || servername === '')) {
+    invalidOption('tls.servername', 'must be a host name');
+  }
+  return Object.freeze({
+    ...(ca === undefined ? {} : { ca }),
+    ...(servername === undefined ? {} : { servername }),
+  });
+}
+
+/**
+ * The hash tag of a key starting with `prefix`, as Redis Cluster computes it: the text between
+ * the first `{` and the next `}`, when not empty. `undefined` when the prefix alone does not fix
+ * it (no `{`, an empty `{}`, or a `}` that would have to come from the rest of the key).
+ */
+export function hashTagOf(prefix: string): string | undefined {
+  const open = prefix.indexOf('{');
+  if (open === -1) return undefined;
+  const close = prefix.indexOf('}', open + 1);
+  if (close === -1 || close === open + 1) return undefined;
+  return prefix.slice(open + 1, close);
+}
+
+function resolvePrefix(prefix: string | undefined, cluster: boolean): string {
+  if (prefix === undefined) return cluster ? '{portcullis}:' : 'portcullis:';
   if (typeof prefix !== 'string' || prefix.length === 0 || prefix.length > MAX_PREFIX_CHARS) {
     invalidOption(
       'keyPrefix',
@@ -116,6 +280,10 @@ function resolvePrefix(prefix: string | undefined): string {
   }
   if (!CLIENT_NAME_PATTERN.test(prefix)) {
     invalidOption('keyPrefix', 'must be printable ASCII without spaces');
+  }
+  if (cluster && hashTagOf(prefix) === undefined) {
+    // Multi-key scripts and the sharded bus need every key in one slot.
+    invalidOption('keyPrefix', 'must carry a hash tag with Redis Cluster, e.g. {portcullis}:');
   }
   return prefix;
 }

@@ -4,7 +4,7 @@
  * in KEYS, so a hash-tagged prefix keeps them in one Cluster slot.
  */
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { Commands } from './clients.js';
 
 export class LuaScript {
   readonly #source: string;
@@ -16,7 +16,7 @@ export class LuaScript {
   }
 
   async run(
-    redis: Redis,
+    redis: Commands,
     keys: readonly string[],
     args: readonly (string | number)[],
   ): Promise<unknown> {

@@ -13,14 +13,19 @@ import type {
   SharedCacheEntry,
   SharedPrincipalCache,
 } from '@portcullis/core';
+import { Cluster } from 'ioredis';
 import type { Redis } from 'ioredis';
+import type { Commands } from './clients.js';
 import { parseJson, toSharedCacheEntry } from './codec.js';
 import { SELECTOR_FIELDS } from './keys.js';
 import type { KeyLayout, SelectorField } from './keys.js';
 import { SET_CACHE_ENTRY } from './scripts.js';
 
 /** Runs one Redis operation, mapping failures to ERR_STORE_UNAVAILABLE. */
-export type RunCommand = <T>(operation: string, action: (redis: Redis) => Promise<T>) => Promise<T>;
+export type RunCommand = <T>(
+  operation: string,
+  action: (redis: Commands) => Promise<T>,
+) => Promise<T>;
 
 const MAX_CACHE_KEY_CHARS = 512;
 /** Larger values are not cached (a principal with huge claims is re-verified instead). */
@@ -42,7 +47,7 @@ export function createSharedCache(
   };
 
   const deleteEntries = async (
-    redis: Redis,
+    redis: Commands,
     cacheKeys: readonly string[],
     indexKeys: readonly string[],
   ): Promise<void> => {
@@ -58,18 +63,21 @@ export function createSharedCache(
   const clear = async (): Promise<void> => {
     // SCAN + UNLINK of the prefix's cache keys only: never FLUSHDB, other data may share the db.
     await run('shared cache clear', async (redis) => {
-      let cursor = '0';
-      do {
-        const [next, found] = await redis.scan(
-          cursor,
-          'MATCH',
-          keys.cachePattern,
-          'COUNT',
-          SCAN_COUNT,
-        );
-        cursor = next;
-        if (found.length > 0) await redis.unlink(...found);
-      } while (cursor !== '0');
+      // SCAN is per node: on a cluster, scan every master (the hash tag puts the keys on one).
+      for (const node of scanTargets(redis)) {
+        let cursor = '0';
+        do {
+          const [next, found] = await node.scan(
+            cursor,
+            'MATCH',
+            keys.cachePattern,
+            'COUNT',
+            SCAN_COUNT,
+          );
+          cursor = next;
+          if (found.length > 0) await node.unlink(...found);
+        } while (cursor !== '0');
+      }
     });
   };
 
@@ -124,6 +132,10 @@ export function createSharedCache(
       });
     },
   });
+}
+
+function scanTargets(redis: Commands): readonly Redis[] {
+  return redis instanceof Cluster ? redis.nodes('master') : [redis];
 }
 
 function indexKeysOf(keys: KeyLayout, principal: Principal): string[] {

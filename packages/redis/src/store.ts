@@ -16,7 +16,6 @@ import type {
   TenantWatch,
   Tombstone,
 } from '@portcullis/core';
-import type { Redis } from 'ioredis';
 import {
   parseJson,
   toBusMessage,
@@ -25,6 +24,7 @@ import {
   toTombstone,
   toWatch,
 } from './codec.js';
+import type { Commands } from './clients.js';
 import { RedisLink } from './connection.js';
 import { storeClosed, storeUnavailable } from './errors.js';
 import { createKeyLayout, tombstoneId } from './keys.js';
@@ -45,6 +45,8 @@ const RESYNC_RETRY_MS = 1000;
  *
  * @example
  * const store = createRedisStore({ url: 'redis://redis:6379/0', keyPrefix: 'orders-api:' });
+ * const onCluster = createRedisStore({ cluster: ['redis-0:6379', 'redis-1:6379'], keyPrefix: '{orders-api}:' });
+ * const onSentinel = createRedisStore({ sentinels: ['sentinel-0:26379'], name: 'mymaster' });
  * const auth = createAuthenticator({ provider, store, cache: { keySecret } });
  */
 export function createRedisStore(options: RedisStoreOptions = {}): SharedStore {
@@ -67,7 +69,7 @@ export function createRedisStore(options: RedisStoreOptions = {}): SharedStore {
     if (link === undefined || link.command.status !== 'ready') {
       throw storeUnavailable(operation, new Error('not connected'));
     }
-    const client: Redis = link.command;
+    const client: Commands = link.command;
     try {
       return await action(client);
     } catch (error) {
@@ -160,7 +162,8 @@ export function createRedisStore(options: RedisStoreOptions = {}): SharedStore {
       sink = target;
       link = new RedisLink(
         {
-          url: config.url,
+          topology: config.topology,
+          auth: config.auth,
           clientName: config.clientName ?? defaultClientName(origin),
           channel: keys.channel,
           connectTimeoutMs: config.connectTimeoutMs,
@@ -280,7 +283,8 @@ export function createRedisStore(options: RedisStoreOptions = {}): SharedStore {
 
     async publish(message: BusMessage): Promise<void> {
       const text = JSON.stringify(message);
-      await run('publish', (redis) => redis.publish(keys.channel, text));
+      const target = link;
+      await run('publish', (redis) => (target as RedisLink).publish(redis, text));
     },
 
     async acquireLease(name: string, ttlMs: number): Promise<boolean> {

@@ -12,6 +12,7 @@ import { createRedisStore } from '@portcullis/redis';
 import { createAdminHandler } from './admin/admin-handler.js';
 import type { SidecarAuthenticator } from './authenticator-port.js';
 import { formatUrl } from './config/listen-address.js';
+import { redisStoreOptions } from './config/redis-store-options.js';
 import type { SidecarConfig } from './config/sidecar-config.js';
 import { createIdentityJwtSigner } from './identity/identity-jwt.js';
 import type { IdentityJwtSigner } from './identity/identity-jwt.js';
@@ -71,8 +72,7 @@ function buildAuthenticator(
     config.redis === undefined
       ? undefined
       : createRedisStore({
-          url: config.redis.url,
-          keyPrefix: config.redis.keyPrefix,
+          ...redisStoreOptions(config.redis),
           sharedCache: config.redis.sharedCacheSecret !== undefined,
           logger: logger.child({ component: 'redis' }),
         });

@@ -6,6 +6,8 @@ import { isPortcullisError } from '@portcullis/core';
 import { loadConfig } from '../src/config/load.js';
 import type { ConfigIssue } from '../src/config/load.js';
 import { redactConfig } from '../src/config/redact.js';
+import { redisStoreOptions } from '../src/config/redis-store-options.js';
+import { createRedisStore } from '@portcullis/redis';
 
 const base = { PORTCULLIS_PROVIDER: 'oauth2', PORTCULLIS_ISSUER: 'http://127.0.0.1:1/' };
 const dir = mkdtempSync(join(tmpdir(), 'portcullis-config-'));
@@ -98,6 +100,7 @@ describe('loadConfig', () => {
       url: 'redis://:pw@127.0.0.1:6379',
       keyPrefix: 'x:',
       sharedCacheSecret: 's'.repeat(32),
+      tls: false,
     });
     expect(config.cache.ttlMs).toBe(1000);
     expect(config.policy).toMatchObject({ enabled: true, acceptedCredentials: ['access_token'] });
@@ -287,7 +290,137 @@ routes:
       PORTCULLIS_UPSTREAM: 'http://127.0.0.1:1/base',
       PORTCULLIS_SHARED_CACHE_SECRET: 's'.repeat(40),
     }).map((i) => i.field);
-    expect(fields).toEqual(['PORTCULLIS_UPSTREAM', 'redis.url (PORTCULLIS_REDIS_URL)']);
+    expect(fields).toEqual(['PORTCULLIS_UPSTREAM', 'PORTCULLIS_SHARED_CACHE_SECRET']);
+  });
+});
+
+describe('Redis topologies', () => {
+  it('maps a cluster: seed nodes, default hash-tagged prefix, password and TLS for every node', () => {
+    const config = loadConfig({
+      ...base,
+      PORTCULLIS_REDIS_CLUSTER_NODES: '10.0.0.1:6379, redis-1.redis:6380,[::1]:7000',
+      PORTCULLIS_REDIS_PASSWORD: 'node-password',
+      PORTCULLIS_REDIS_USERNAME: 'portcullis',
+      PORTCULLIS_REDIS_TLS_CA_FILE: '/etc/redis/ca.pem',
+    });
+    expect(config.redis).toEqual({
+      clusterNodes: ['10.0.0.1:6379', 'redis-1.redis:6380', '[::1]:7000'],
+      username: 'portcullis',
+      password: 'node-password',
+      tlsCaFile: '/etc/redis/ca.pem',
+      tls: true,
+      keyPrefix: '{portcullis}:',
+    });
+    expect(redisStoreOptions(config.redis!, (path) => `PEM of ${path}`)).toEqual({
+      cluster: ['10.0.0.1:6379', 'redis-1.redis:6380', '[::1]:7000'],
+      username: 'portcullis',
+      password: 'node-password',
+      tls: { ca: 'PEM of /etc/redis/ca.pem' },
+      keyPrefix: '{portcullis}:',
+    });
+    // The options are valid for the store as they are.
+    expect(() => createRedisStore(redisStoreOptions(config.redis!, () => 'pem'))).not.toThrow();
+  });
+
+  it('maps Sentinel, with the sentinel password from a file', () => {
+    const config = loadConfig(
+      {
+        ...base,
+        PORTCULLIS_REDIS_SENTINELS: '127.0.0.1:26379,127.0.0.1:26380',
+        PORTCULLIS_REDIS_SENTINEL_NAME: 'mymaster',
+        PORTCULLIS_REDIS_SENTINEL_PASSWORD_FILE: '/run/secrets/sentinel',
+        PORTCULLIS_REDIS_TLS: 'true',
+      },
+      [],
+      { readFile: () => 'sentinel-password\n' },
+    );
+    expect(config.redis).toEqual({
+      sentinels: ['127.0.0.1:26379', '127.0.0.1:26380'],
+      sentinelName: 'mymaster',
+      sentinelPassword: 'sentinel-password',
+      tls: true,
+      keyPrefix: 'portcullis:',
+    });
+    expect(redisStoreOptions(config.redis!)).toEqual({
+      sentinels: ['127.0.0.1:26379', '127.0.0.1:26380'],
+      name: 'mymaster',
+      sentinelPassword: 'sentinel-password',
+      tls: true,
+      keyPrefix: 'portcullis:',
+    });
+  });
+
+  it('refuses two topologies, a cluster prefix without a hash tag, and Sentinel settings out of place', () => {
+    const cases: [Record<string, string>, string[]][] = [
+      [
+        {
+          PORTCULLIS_REDIS_URL: 'redis://127.0.0.1:6379',
+          PORTCULLIS_REDIS_CLUSTER_NODES: '127.0.0.1:7000',
+        },
+        ['PORTCULLIS_REDIS_CLUSTER_NODES'],
+      ],
+      [
+        {
+          PORTCULLIS_REDIS_CLUSTER_NODES: '127.0.0.1:7000',
+          PORTCULLIS_REDIS_SENTINELS: '127.0.0.1:26379',
+          PORTCULLIS_REDIS_SENTINEL_NAME: 'm',
+        },
+        ['PORTCULLIS_REDIS_SENTINELS'],
+      ],
+      [
+        {
+          PORTCULLIS_REDIS_CLUSTER_NODES: '127.0.0.1:7000',
+          PORTCULLIS_REDIS_KEY_PREFIX: 'orders:',
+        },
+        ['PORTCULLIS_REDIS_KEY_PREFIX'],
+      ],
+      [
+        { PORTCULLIS_REDIS_CLUSTER_NODES: '127.0.0.1:7000', PORTCULLIS_REDIS_KEY_PREFIX: '{}:' },
+        ['PORTCULLIS_REDIS_KEY_PREFIX'],
+      ],
+      [{ PORTCULLIS_REDIS_CLUSTER_NODES: '127.0.0.1' }, ['PORTCULLIS_REDIS_CLUSTER_NODES']],
+      [{ PORTCULLIS_REDIS_CLUSTER_NODES: 'a:70000' }, ['PORTCULLIS_REDIS_CLUSTER_NODES']],
+      [
+        { PORTCULLIS_REDIS_SENTINELS: '127.0.0.1:26379' },
+        ['redis.sentinelName (PORTCULLIS_REDIS_SENTINEL_NAME)'],
+      ],
+      [
+        { PORTCULLIS_REDIS_URL: 'redis://x', PORTCULLIS_REDIS_SENTINEL_NAME: 'm' },
+        ['PORTCULLIS_REDIS_SENTINEL_NAME'],
+      ],
+      [{ PORTCULLIS_REDIS_PASSWORD: 'pw' }, ['PORTCULLIS_REDIS_PASSWORD']],
+    ];
+    for (const [env, fields] of cases) {
+      const issues = issuesOf({ ...base, ...env });
+      expect(
+        issues.map((i) => i.field),
+        JSON.stringify(env),
+      ).toEqual(fields);
+    }
+    const [prefix] = issuesOf({
+      ...base,
+      PORTCULLIS_REDIS_CLUSTER_NODES: '127.0.0.1:7000',
+      PORTCULLIS_REDIS_KEY_PREFIX: 'orders:',
+    });
+    expect(prefix?.message).toMatch(/hash tag/);
+  });
+
+  it('a hash-tagged prefix anywhere before the first } is accepted', () => {
+    const config = loadConfig({
+      ...base,
+      PORTCULLIS_REDIS_CLUSTER_NODES: '127.0.0.1:7000',
+      PORTCULLIS_REDIS_KEY_PREFIX: 'orders:{orders-api}:',
+    });
+    expect(config.redis?.keyPrefix).toBe('orders:{orders-api}:');
+  });
+
+  it('names the CA file variable when the file cannot be read', () => {
+    const config = loadConfig({
+      ...base,
+      PORTCULLIS_REDIS_URL: 'rediss://127.0.0.1:6380',
+      PORTCULLIS_REDIS_TLS_CA_FILE: '/nonexistent/ca.pem',
+    });
+    expect(() => redisStoreOptions(config.redis!)).toThrow(/PORTCULLIS_REDIS_TLS_CA_FILE/);
   });
 });
 
@@ -303,6 +436,20 @@ describe('redactConfig', () => {
       PORTCULLIS_SHARED_CACHE_SECRET: 'shared-cache-secret-value-0123456789',
     });
     const text = JSON.stringify(redactConfig(config));
+    const sentinel = JSON.stringify(
+      redactConfig(
+        loadConfig({
+          ...base,
+          PORTCULLIS_REDIS_SENTINELS: '127.0.0.1:26379',
+          PORTCULLIS_REDIS_SENTINEL_NAME: 'mymaster',
+          PORTCULLIS_REDIS_SENTINEL_PASSWORD: 'sentinel-secret-value',
+          PORTCULLIS_REDIS_PASSWORD: 'node-secret-value',
+        }),
+      ),
+    );
+    expect(sentinel).not.toContain('sentinel-secret-value');
+    expect(sentinel).not.toContain('node-secret-value');
+    expect(sentinel).toContain('127.0.0.1:26379');
     for (const secret of [
       'admin-token-value-123',
       'introspection-secret',

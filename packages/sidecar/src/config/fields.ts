@@ -9,6 +9,12 @@ export const positiveInt = z.number().int().min(1);
 export const nonNegativeInt = z.number().int().min(0);
 export const nonEmpty = z.string().min(1, 'must not be empty');
 export const stringList = z.array(nonEmpty);
+/** A Redis node or sentinel: `host:port` or `[v6]:port`. */
+export const redisNode = z.string().refine((value) => {
+  const match = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/.exec(value);
+  const port = Number(match?.[1]);
+  return port >= 1 && port <= 65_535;
+}, 'must be host:port (port 1 to 65535)');
 // Header names per RFC 9110 token; stored lower-case.
 export const headerName = z
   .string()

@@ -33,7 +33,9 @@ export function redactConfig(config: SidecarConfig): Record<string, unknown> {
         ? undefined
         : {
             ...config.redis,
-            url: redactUrlPassword(config.redis.url),
+            ...(config.redis.url === undefined ? {} : { url: redactUrlPassword(config.redis.url) }),
+            ...(config.redis.password === undefined ? {} : { password: REDACTED }),
+            ...(config.redis.sentinelPassword === undefined ? {} : { sentinelPassword: REDACTED }),
             ...(config.redis.sharedCacheSecret === undefined
               ? {}
               : { sharedCacheSecret: REDACTED }),

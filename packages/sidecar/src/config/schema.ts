@@ -11,6 +11,7 @@ import {
   nonEmpty,
   nonNegativeInt,
   positiveInt,
+  redisNode,
   stringList,
 } from './fields.js';
 import { checkRule, credentialKind, ruleSchema } from './rule-schema.js';
@@ -95,11 +96,23 @@ export const rawConfigSchema = z
         url: nonEmpty
           .refine((value) => /^rediss?:\/\//.test(value), 'must be a redis:// or rediss:// URL')
           .optional(),
-        keyPrefix: nonEmpty.default('portcullis:'),
+        clusterNodes: z.array(redisNode).min(1).max(64).optional(),
+        sentinels: z.array(redisNode).min(1).max(64).optional(),
+        sentinelName: z
+          .string()
+          .regex(/^[!-~]{1,128}$/, 'must be the Sentinel master name (printable, no spaces)')
+          .optional(),
+        sentinelPassword: nonEmpty.optional(),
+        username: nonEmpty.optional(),
+        password: nonEmpty.optional(),
+        tls: z.boolean().default(false),
+        tlsCaFile: nonEmpty.optional(),
+        /** Default `portcullis:`, or `{portcullis}:` with a cluster (sidecar-config.ts). */
+        keyPrefix: nonEmpty.optional(),
         sharedCacheSecret: z.string().min(32, 'must be at least 32 characters').optional(),
       })
       .strict()
-      .default({ keyPrefix: 'portcullis:' }),
+      .default({ tls: false }),
     cache: z
       .object({
         ttlMs: positiveInt.default(30_000),
@@ -199,19 +212,54 @@ export const rawConfigSchema = z
         });
       }
     }
-    if (raw.redis.sharedCacheSecret !== undefined && raw.redis.url === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['redis', 'url'],
-        message: 'is required when the shared cache secret is set',
-      });
-    }
+    checkRedis(raw.redis, ctx);
     raw.routes.rules.forEach((rule, index) =>
       checkRule(rule, raw, ['routes', 'rules', index], ctx),
     );
   });
 
 export type RawConfig = z.infer<typeof rawConfigSchema>;
+
+/** Exactly one topology; what belongs to one topology only is refused with another. */
+function checkRedis(redis: RawConfig['redis'], ctx: z.RefinementCtx): void {
+  const issue = (key: string, message: string): void =>
+    ctx.addIssue({ code: 'custom', path: ['redis', key], message });
+  const topologies = (['url', 'clusterNodes', 'sentinels'] as const).filter(
+    (key) => redis[key] !== undefined,
+  );
+  for (const key of topologies.slice(1)) {
+    issue(
+      key,
+      'set only one of PORTCULLIS_REDIS_URL, PORTCULLIS_REDIS_CLUSTER_NODES, PORTCULLIS_REDIS_SENTINELS',
+    );
+  }
+  if (redis.sentinels !== undefined && redis.sentinelName === undefined) {
+    issue('sentinelName', 'is required with PORTCULLIS_REDIS_SENTINELS');
+  }
+  for (const key of ['sentinelName', 'sentinelPassword'] as const) {
+    if (redis[key] !== undefined && redis.sentinels === undefined) {
+      issue(key, 'applies only with PORTCULLIS_REDIS_SENTINELS');
+    }
+  }
+  if (topologies.length === 0) {
+    for (const key of ['sharedCacheSecret', 'username', 'password', 'tlsCaFile'] as const) {
+      if (redis[key] !== undefined) {
+        issue(
+          key,
+          'needs PORTCULLIS_REDIS_URL, PORTCULLIS_REDIS_CLUSTER_NODES or PORTCULLIS_REDIS_SENTINELS',
+        );
+      }
+    }
+  }
+  // Cluster: every key and the bus channel must hash to one slot (the first {…} of the prefix).
+  if (
+    redis.clusterNodes !== undefined &&
+    redis.keyPrefix !== undefined &&
+    !/^[^{]*\{[^}]+\}/.test(redis.keyPrefix)
+  ) {
+    issue('keyPrefix', 'must carry a hash tag with Redis Cluster, e.g. {portcullis}:');
+  }
+}
 
 /**
  * Settings each provider requires, checked on the unvalidated tree so they are reported together

@@ -27,6 +27,21 @@ export type ProviderConfig =
       readonly enforceStrategy: boolean;
     };
 
+export interface RedisConfig {
+  readonly url?: string;
+  readonly clusterNodes?: readonly string[];
+  readonly sentinels?: readonly string[];
+  readonly sentinelName?: string;
+  readonly sentinelPassword?: string;
+  readonly username?: string;
+  readonly password?: string;
+  /** TLS to every node (on too with a CA file or a `rediss://` URL). */
+  readonly tls: boolean;
+  readonly tlsCaFile?: string;
+  readonly keyPrefix: string;
+  readonly sharedCacheSecret?: string;
+}
+
 /** The sidecar's validated configuration. Durations in ms unless the name says otherwise. */
 export interface SidecarConfig {
   readonly listen: ListenAddress;
@@ -44,9 +59,8 @@ export interface SidecarConfig {
     readonly allowIps: readonly string[];
     readonly maxBodyBytes: number;
   };
-  readonly redis:
-    | { readonly url: string; readonly keyPrefix: string; readonly sharedCacheSecret?: string }
-    | undefined;
+  /** Shared store; `undefined` → each replica alone. Exactly one of url / clusterNodes / sentinels. */
+  readonly redis: RedisConfig | undefined;
   readonly cache: {
     readonly ttlMs: number;
     readonly negativeTtlMs: number;
@@ -121,16 +135,7 @@ export function toSidecarConfig(raw: RawConfig): SidecarConfig {
     drainMs: raw.drainMs,
     provider,
     webhooks: raw.webhooks,
-    redis:
-      raw.redis.url === undefined
-        ? undefined
-        : {
-            url: raw.redis.url,
-            keyPrefix: raw.redis.keyPrefix,
-            ...(raw.redis.sharedCacheSecret === undefined
-              ? {}
-              : { sharedCacheSecret: raw.redis.sharedCacheSecret }),
-          },
+    redis: toRedisConfig(raw.redis),
     cache: raw.cache,
     revocationTtlMs: raw.revocation.ttlMs,
     reconcileIntervalMs: raw.revocation.reconcileIntervalMs,
@@ -147,5 +152,20 @@ export function toSidecarConfig(raw: RawConfig): SidecarConfig {
       default: raw.routes.default,
       rules: raw.routes.rules.map((rule) => compileRule(rule, raw.caseInsensitivePaths)),
     },
+  };
+}
+
+function toRedisConfig(redis: RawConfig['redis']): RedisConfig | undefined {
+  const { keyPrefix, tls, ...rest } = redis;
+  if (rest.url === undefined && rest.clusterNodes === undefined && rest.sentinels === undefined) {
+    return undefined;
+  }
+  const defined = Object.fromEntries(
+    Object.entries(rest).filter(([, value]) => value !== undefined),
+  ) as Omit<RedisConfig, 'keyPrefix' | 'tls'>;
+  return {
+    ...defined,
+    tls: tls || rest.tlsCaFile !== undefined,
+    keyPrefix: keyPrefix ?? (rest.clusterNodes === undefined ? 'portcullis:' : '{portcullis}:'),
   };
 }
