@@ -21,6 +21,7 @@ import { buildHealthReport } from './authenticator/health-report.js';
 import { IdpHealth } from './authenticator/idp-health.js';
 import { resolveOptions } from './authenticator/options.js';
 import type { AuthenticatorOptions, ResolvedOptions } from './authenticator/options.js';
+import { ReadyDeadline } from './authenticator/ready-deadline.js';
 import { Resolver } from './authenticator/resolver.js';
 import type { Counters, Outcome } from './authenticator/resolver.js';
 import { StoreLink } from './authenticator/store-link.js';
@@ -99,6 +100,7 @@ class PortcullisAuthenticator implements Authenticator {
   readonly #resolver: Resolver;
   readonly #policy: PolicyManager;
   readonly #idpHealth: IdpHealth;
+  readonly #readyDeadline: ReadyDeadline;
   readonly #link: StoreLink | undefined;
   readonly #closing = new AbortController();
   readonly #counters: Counters = {
@@ -119,6 +121,7 @@ class PortcullisAuthenticator implements Authenticator {
   constructor(o: ResolvedOptions) {
     this.#o = o;
     this.#revocationTtlMs = o.revocation.ttlMs;
+    this.#readyDeadline = new ReadyDeadline(o.readyTimeoutMs);
     this.#keyer = createCacheKeyer(o.cache.keySecret);
     this.#cache = new PrincipalCache({
       maxEntries: o.cache.maxEntries,
@@ -455,7 +458,11 @@ class PortcullisAuthenticator implements Authenticator {
         );
       },
       onMaxTokenLifetime: (seconds) => this.#raiseRevocationTtl(seconds),
-      onRead: (ok) => (ok ? this.#idpHealth.success() : this.#idpHealth.failure()),
+      onRead: (ok, error) => {
+        if (ok) this.#idpHealth.success();
+        else this.#idpHealth.failure();
+        this.#readyDeadline.recordRead(ok, error);
+      },
     });
   }
 
@@ -574,8 +581,11 @@ class PortcullisAuthenticator implements Authenticator {
   }
 
   ready(): Promise<void> {
-    // `store.start` resolves even when the store is unreachable, so this cannot hang on an outage.
-    return Promise.all([this.#policy.ready(), this.#link?.started()]).then(() => undefined);
+    if (this.#closed && !this.#policy.known()) return Promise.reject(closedError());
+    // `store.start` resolves even when the store is unreachable, so only the policy can stay
+    // unknown; the deadline bounds that wait and names why.
+    const ready = Promise.all([this.#policy.ready(), this.#link?.started()]).then(() => undefined);
+    return this.#readyDeadline.wait(ready, this.#policy.known());
   }
 
   async close(): Promise<void> {
@@ -584,6 +594,7 @@ class PortcullisAuthenticator implements Authenticator {
     this.#policy.close();
     this.#closing.abort();
     this.#limiter.rejectQueued(closedError());
+    this.#readyDeadline.abort(closedError());
     const link = this.#link;
     const results = await Promise.allSettled([
       this.#o.provider.close?.(),

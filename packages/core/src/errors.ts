@@ -51,6 +51,7 @@ export const ERROR_CODES = Object.freeze({
   ERR_IDP_UNAVAILABLE: info(503),
   ERR_IDP_OVERLOADED: info(503),
   ERR_IDP_RESPONSE_INVALID: info(503),
+  ERR_IDP_AUTH_REFUSED: info(503),
   ERR_JWKS_UNAVAILABLE: info(503),
   ERR_POLICY_UNKNOWN: info(503),
   // Shared store (Redis) failures surfaced to webhook senders
