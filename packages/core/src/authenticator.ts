@@ -20,6 +20,7 @@ import { buildHealthReport } from './authenticator/health-report.js';
 import { IdpHealth } from './authenticator/idp-health.js';
 import { resolveOptions } from './authenticator/options.js';
 import type { AuthenticatorOptions, ResolvedOptions } from './authenticator/options.js';
+import { ReadyDeadline } from './authenticator/ready-deadline.js';
 import { Resolver } from './authenticator/resolver.js';
 import type { Counters, Outcome } from './authenticator/resolver.js';
 import { StoreLink } from './authenticator/store-link.js';
@@ -129,6 +130,7 @@ class PortcullisAuthenticator implements Authenticator {
   readonly #resolver: Resolver;
   readonly #policy: PolicyManager;
   readonly #idpHealth: IdpHealth;
+  readonly #readyDeadline: ReadyDeadline;
   readonly #link: StoreLink | undefined;
   readonly #sweep: ReconcileSweep | undefined;
   readonly #closing = new AbortController();
@@ -155,6 +157,7 @@ class PortcullisAuthenticator implements Authenticator {
   constructor(o: ResolvedOptions) {
     this.#o = o;
     this.#revocationTtlMs = o.revocation.ttlMs;
+    this.#readyDeadline = new ReadyDeadline(o.readyTimeoutMs);
     this.#keyer = createCacheKeyer(o.cache.keySecret);
     this.#cache = new PrincipalCache({
       maxEntries: o.cache.maxEntries,
@@ -662,7 +665,11 @@ class PortcullisAuthenticator implements Authenticator {
         );
       },
       onMaxTokenLifetime: (seconds) => this.#raiseRevocationTtl(seconds),
-      onRead: (ok) => (ok ? this.#idpHealth.success() : this.#idpHealth.failure()),
+      onRead: (ok, error) => {
+        if (ok) this.#idpHealth.success();
+        else this.#idpHealth.failure();
+        this.#readyDeadline.recordRead(ok, error);
+      },
     });
   }
 
@@ -821,9 +828,11 @@ class PortcullisAuthenticator implements Authenticator {
   }
 
   ready(): Promise<void> {
+    if (this.#closed && !this.#policy.known()) return Promise.reject(closedError());
     // `store.start` resolves even when the store is unreachable, so a Redis outage cannot hang it;
-    // the provider warm-up and the policy wait for the IdP, as requests would.
-    return this.#readyPromise;
+    // the provider warm-up and the policy wait for the IdP. The deadline bounds that wait and
+    // names why; a refused vendor key rejects at once.
+    return this.#readyDeadline.wait(this.#readyPromise, this.#isReady);
   }
 
   async close(): Promise<void> {
@@ -833,6 +842,7 @@ class PortcullisAuthenticator implements Authenticator {
     this.#sweep?.close();
     this.#closing.abort();
     this.#limiter.rejectQueued(closedError());
+    this.#readyDeadline.abort(closedError());
     const link = this.#link;
     const results = await Promise.allSettled([
       this.#o.provider.close?.(),

@@ -8,13 +8,14 @@
  * - `GET  /api/tenants/:tenantId/orders`  the caller's own tenant + permission `orders:read`.
  * - `POST /api/tenants/:tenantId/orders`  the caller's own tenant + permission `orders:write`.
  *
- * Run it against the local emulator (see README "Try it against the emulator"):
+ * Run it against the local emulator (README "Try it against the emulator" has the same lines):
  *
  *   npx tsc -b packages/core packages/express packages/emulator
- *   node packages/emulator/dist/cli.js          # prints its URL and vendor credentials
+ *   node packages/emulator/dist/cli.js --port 4000 --vendor-client-id vendor --vendor-secret vendor-secret
  *   FRONTEGG_BASE_URL=http://127.0.0.1:4000 FRONTEGG_APP_URL=http://127.0.0.1:4000 \
- *   FRONTEGG_CLIENT_ID=... FRONTEGG_API_KEY=... FRONTEGG_WEBHOOK_SECRET=<hook secret> \
- *   node packages/express/examples/app.js
+ *   FRONTEGG_CLIENT_ID=vendor FRONTEGG_API_KEY=vendor-secret FRONTEGG_WEBHOOK_SECRET=hook-secret \
+ *   node packages/express/examples/app.js        # PORT (default 3000); FRONTEGG_AUDIENCE optional
+ *   npm run example:seed                          # tenant, API token, webhook; prints a curl line
  *
  * Against real Frontegg: FRONTEGG_BASE_URL=https://api.frontegg.com (or your region's),
  * FRONTEGG_APP_URL=your environment's app domain; the expected `aud` is FRONTEGG_CLIENT_ID
@@ -104,23 +105,42 @@ function requiredEnv(name) {
   return value;
 }
 
+/** @param {string} message */
+function fail(message) {
+  console.error(`example: ${message}`);
+  process.exit(1);
+}
+
 async function main() {
   const standardSecret = process.env['PORTCULLIS_WEBHOOK_SECRET'];
+  const audience = process.env['FRONTEGG_AUDIENCE'];
+  const port = Number(process.env['PORT'] ?? '3000');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail('PORT must be a port number');
   const authenticator = createAuthenticator({
     provider: frontegg({
       baseUrl: requiredEnv('FRONTEGG_BASE_URL'),
       appUrl: requiredEnv('FRONTEGG_APP_URL'),
       clientId: requiredEnv('FRONTEGG_CLIENT_ID'),
       apiKey: requiredEnv('FRONTEGG_API_KEY'),
-      ...(process.env['FRONTEGG_AUDIENCE'] ? { audience: process.env['FRONTEGG_AUDIENCE'] } : {}),
+      ...(audience ? { audience } : {}),
       webhookSecrets: [requiredEnv('FRONTEGG_WEBHOOK_SECRET')],
     }),
     ...(standardSecret ? { webhooks: { standardSecrets: [standardSecret] } } : {}),
   });
-  await authenticator.ready();
-  const port = Number(process.env['PORT'] ?? '3000');
-  const server = createOrdersApp(authenticator).listen(port, '127.0.0.1', () => {
-    console.log(`orders example listening on http://127.0.0.1:${port}`);
+  // Rejects with the cause (refused API key, IdP unreachable) instead of hanging.
+  await authenticator.ready().catch((/** @type {unknown} */ error) => {
+    fail(`not ready: ${error instanceof Error ? error.message : String(error)}`);
+  });
+  const server = createOrdersApp(authenticator).listen(port, '127.0.0.1');
+  server.once('error', (error) => {
+    // EADDRINUSE and friends: say so and exit non-zero instead of claiming to listen.
+    void authenticator.close();
+    fail(`cannot listen on 127.0.0.1:${port}: ${error.message}`);
+  });
+  server.once('listening', () => {
+    const address = server.address();
+    const actual = typeof address === 'object' && address !== null ? address.port : port;
+    console.log(`orders example listening on http://127.0.0.1:${actual}`);
   });
   const stop = () => {
     server.close();

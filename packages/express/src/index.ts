@@ -15,3 +15,7 @@ export { m2mErrorHandler } from './error-handler.js';
 export type { M2MErrorHandlerOptions } from './error-handler.js';
 export { webhookHandler } from './webhooks/handler.js';
 export type { WebhookHandlerOptions } from './webhooks/handler.js';
+// Core's error surface, so an Express app can tell Portcullis errors apart without importing
+// @portcullis/core itself (docs/errors.md).
+export { PortcullisError, ERROR_CODES, isPortcullisError } from '@portcullis/core';
+export type { ErrorCode } from '@portcullis/core';

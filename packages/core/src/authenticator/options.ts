@@ -11,6 +11,7 @@ import type { Provider } from '../provider.js';
 import type { SharedStore } from '../store.js';
 import { CREDENTIAL_KINDS } from '../types.js';
 import type { CredentialKind, Logger } from '../types.js';
+import { SILENT_LOGGER, stderrLogger } from './stderr-logger.js';
 
 /** Options of `createAuthenticator`. Durations are in the unit their name says. */
 export interface AuthenticatorOptions {
@@ -86,8 +87,17 @@ export interface AuthenticatorOptions {
   readonly clockToleranceSec?: number;
   /** Epoch milliseconds. Default `Date.now`. */
   readonly now?: () => number;
-  /** Structured logger (pino's shape). Default silent. */
-  readonly logger?: Logger;
+  /**
+   * Structured logger (pino's shape). Default: warnings and errors to stderr, one line each;
+   * `false` silences it.
+   */
+  readonly logger?: Logger | false;
+  /**
+   * Longest wait of `ready()` before it rejects with `ERR_POLICY_UNKNOWN` naming the last cause.
+   * It rejects sooner when the cause is known to be final (the IdP refused our credentials).
+   * Default 10000.
+   */
+  readonly readyTimeoutMs?: number;
   /** This replica's id on the bus and in policy versions. Default random. */
   readonly originId?: string;
 }
@@ -97,6 +107,7 @@ export interface ResolvedOptions {
   readonly store: SharedStore | undefined;
   readonly now: () => number;
   readonly logger: Logger;
+  readonly readyTimeoutMs: number;
   readonly originId: string;
   readonly clockToleranceSec: number;
   readonly cache: {
@@ -138,13 +149,6 @@ const SECOND_MS = 1000;
 const DAY_MS = 24 * 60 * 60 * SECOND_MS;
 const MIN_KEY_SECRET_BYTES = 16;
 
-const SILENT_LOGGER: Logger = Object.freeze({
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-});
-
 export function resolveOptions(options: AuthenticatorOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object')
     invalidOption('options', 'must be an object');
@@ -172,6 +176,7 @@ export function resolveOptions(options: AuthenticatorOptions): ResolvedOptions {
     store,
     now,
     logger: checkLogger(options.logger),
+    readyTimeoutMs: int('readyTimeoutMs', options.readyTimeoutMs, 10_000, 1, 10 * 60 * SECOND_MS),
     originId: checkOriginId(options.originId),
     clockToleranceSec: int('clockToleranceSec', options.clockToleranceSec, 5, 0, 300),
     cache: Object.freeze({
@@ -338,14 +343,15 @@ function checkStore(value: unknown): SharedStore | undefined {
 }
 
 function checkLogger(value: unknown): Logger {
-  if (value === undefined) return SILENT_LOGGER;
+  if (value === undefined) return stderrLogger();
+  if (value === false) return SILENT_LOGGER;
   const logger = value as Record<string, unknown> | null;
   if (
     logger === null ||
     typeof logger !== 'object' ||
     !['debug', 'info', 'warn', 'error'].every((level) => typeof logger[level] === 'function')
   ) {
-    invalidOption('logger', 'must have debug, info, warn and error methods');
+    invalidOption('logger', 'must be false or have debug, info, warn and error methods');
   }
   return value as Logger;
 }

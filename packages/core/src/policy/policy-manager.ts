@@ -6,6 +6,7 @@
 import { CREDENTIAL_KINDS } from '../types.js';
 import type { CredentialKind, Logger, PolicyObservation, PolicyState } from '../types.js';
 import { publish } from '../diagnostics.js';
+import { PortcullisError } from '../errors.js';
 import { normalizeObservation } from './observation.js';
 import { isNewerVersion } from './version.js';
 
@@ -34,8 +35,8 @@ export interface PolicyManagerOptions {
   readonly onReenabled: (source: string) => void;
   /** The IdP reported its longest token lifetime. */
   readonly onMaxTokenLifetime: (seconds: number) => void;
-  /** Outcome of each settings read (IdP health). */
-  readonly onRead: (ok: boolean) => void;
+  /** Outcome of each settings read (IdP health, `ready()`); `error` is the failed read's. */
+  readonly onRead: (ok: boolean, error?: unknown) => void;
 }
 
 export class PolicyManager {
@@ -203,7 +204,13 @@ export class PolicyManager {
     const aborted = new Promise<never>((_, reject) => {
       controller.signal.addEventListener(
         'abort',
-        () => reject(new Error(`policy read timed out after ${this.#options.timeoutMs} ms`)),
+        () =>
+          reject(
+            new PortcullisError(
+              'ERR_IDP_UNAVAILABLE',
+              `reading the M2M policy timed out after ${this.#options.timeoutMs} ms`,
+            ),
+          ),
         { once: true },
       );
     });
@@ -214,7 +221,7 @@ export class PolicyManager {
       this.#options.onRead(true);
     } catch (error) {
       if (this.#closed) return;
-      this.#options.onRead(false);
+      this.#options.onRead(false, error);
       this.#options.logger.warn(
         { err: describeError(error), known: this.known() },
         'portcullis: reading the M2M policy from the identity provider failed',

@@ -1,6 +1,5 @@
 import type { Request } from 'express';
-import { Strategy as BearerStrategy } from 'passport-http-bearer';
-import type { VerifyFunctionWithRequest } from 'passport-http-bearer';
+import { Strategy } from 'passport-strategy';
 import { buildChallenge } from '@portcullis/core';
 import {
   assertStrategyAuthenticator,
@@ -19,32 +18,28 @@ import type { M2MStrategyOptions, StrategySettings } from './strategy-options.js
  * (400 `invalid_request`, 401 `invalid_token`); IdP trouble is `error(err)` — render it with
  * `m2mErrorHandler()` (503 + `Retry-After`).
  *
- * It is a `passport-http-bearer` strategy (RFC 6750 challenges, the `verify(req, token, done)`
- * contract), except for where it looks for the token: passport-http-bearer also reads
- * `access_token` from the query string and form body, which leaks tokens into logs; here those
- * are refused with 400 `invalid_request`, like everywhere else in Portcullis. A request carrying
- * client credentials (`Authorization: Basic`) is left to `m2m-basic`.
+ * A plain `passport-strategy` strategy like `M2MBasicStrategy`: it answers like
+ * passport-http-bearer (RFC 6750 challenges) but has no `verify` callback — the authenticator
+ * decides — and does not read `access_token` from the query string or form body as
+ * passport-http-bearer does (that leaks tokens into logs); those are refused with 400
+ * `invalid_request`, like everywhere else in Portcullis. A request carrying client credentials
+ * (`Authorization: Basic`) is left to `m2m-basic`.
  *
  * @example
  * passport.use(new M2MBearerStrategy(authenticator));
  * passport.use(new M2MBasicStrategy(authenticator));
  * app.get('/orders', passport.authenticate(['m2m-bearer', 'm2m-basic'], { session: false }), list);
  */
-export class M2MBearerStrategy extends BearerStrategy<VerifyFunctionWithRequest> {
+export class M2MBearerStrategy extends Strategy {
+  readonly name = 'm2m-bearer';
   // Plain properties, not #private: Passport runs each request on Object.create(strategy).
   private readonly settings: StrategySettings;
   private readonly authenticator: StrategyAuthenticator;
 
   constructor(authenticator: StrategyAuthenticator, options: M2MStrategyOptions = {}) {
+    super();
     assertStrategyAuthenticator('M2MBearerStrategy', authenticator);
-    const settings = resolveStrategyOptions('M2MBearerStrategy', options);
-    // passport-http-bearer insists on a verify callback; ours is never the thing that decides,
-    // the authenticator is (see `authenticate`).
-    super({ realm: settings.realm, passReqToCallback: true }, (_req, _token, done) =>
-      done(new Error('M2MBearerStrategy verifies through the Portcullis authenticator')),
-    );
-    this.name = 'm2m-bearer';
-    this.settings = settings;
+    this.settings = resolveStrategyOptions('M2MBearerStrategy', options);
     this.authenticator = authenticator;
   }
 

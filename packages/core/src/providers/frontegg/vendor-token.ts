@@ -66,7 +66,7 @@ export function createVendorTokenClient(options: VendorTokenClientOptions): Vend
     if (answer.status !== 200 && answer.status !== 201) {
       // Wrong vendor credentials are an operator problem; callers cannot be verified meanwhile.
       throw new PortcullisError(
-        'ERR_IDP_UNAVAILABLE',
+        'ERR_IDP_AUTH_REFUSED',
         `Frontegg vendor authentication was refused (${answer.status}); check clientId and apiKey`,
       );
     }
