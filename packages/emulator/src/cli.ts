@@ -93,7 +93,7 @@ async function main(): Promise<void> {
     ...(appPort === undefined ? {} : { appPort }),
     ...(webhookAlg === undefined
       ? {}
-      : { webhookAlg: webhookAlg as EmulatorOptions['webhookAlg'] }),
+      : { webhookAlg: webhookAlg as NonNullable<EmulatorOptions['webhookAlg']> }),
     ...(values.lenient === true ? { lenient: true } : {}),
   };
 
