@@ -148,7 +148,7 @@ export function createGrantResolver(options: GrantResolverOptions): GrantResolve
           : '/identity/resources/tenants/api-tokens/v1',
         headers: {
           'frontegg-tenant-id': owner.tenantId,
-          ...(personal ? { 'frontegg-user-id': owner.userId as string } : {}),
+          ...(personal ? { 'frontegg-user-id': owner.userId } : {}),
         },
         signal,
       });
@@ -167,7 +167,7 @@ export function createGrantResolver(options: GrantResolverOptions): GrantResolve
       // roleIds override permissionIds on Frontegg (they are not merged).
       const permissionIds = roleIds.length > 0 ? [] : strings(entry['permissionIds']);
       if (personal && roleIds.length === 0 && permissionIds.length === 0) {
-        roleIds = await userRoleIds(owner.userId as string, owner.tenantId, signal);
+        roleIds = await userRoleIds(owner.userId, owner.tenantId, signal);
       }
       const known = await readCatalog(signal);
       const grants = grantsOf(roleIds, permissionIds, known);
