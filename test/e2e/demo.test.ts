@@ -277,11 +277,12 @@ describe.runIf(built)('npm start demo', () => {
     const afterDelete = await eventually(at(7), 401);
     expect(afterDelete.headers.get('www-authenticate')).toContain('invalid_token');
 
-    // 7. Disable M2M: the tenant API token is refused; re-enable: accepted again.
-    expect((await perform(at(8))).status).toBe(200);
+    // 7. Disable M2M: the tenant API token is refused; re-enable: accepted again. (The
+    // configurations POST answers 201, as Frontegg's.)
+    expect((await perform(at(8))).status).toBe(201);
     const disabled = await eventually(at(9), 401);
     expect(disabled.body).toMatch(/disabled/i);
-    expect((await perform(at(10))).status).toBe(200);
+    expect((await perform(at(10))).status).toBe(201);
     const enabled = await eventually(at(11), 200);
     expect(identityOf(enabled)).toMatchObject({ credential: 'client_credentials' });
     // The deleted token stays dead after re-enabling.

@@ -470,6 +470,22 @@ describe('frontegg preset against the emulator', () => {
         });
       }
       expect(decisions.at(-1)).toMatchObject({ outcome: 'allow', grantsSource: 'idp' });
+
+      // A personal token created without grants holds its user's roles in its tenant.
+      const member = (await expectStatus(
+        call('POST', '/identity/resources/users/v2', {
+          headers: { 'frontegg-tenant-id': tenantId },
+          body: { email: `${randomUUID()}@example.com`, roleIds: [role.id] },
+        }),
+        201,
+      )) as { id: string };
+      const personal = await userApiToken(member.id);
+      expect(await authenticator.authenticate(bearer(await exchange(personal)))).toMatchObject({
+        userId: member.id,
+        roles: [role.key],
+        permissions: [key],
+        grantsSource: 'idp',
+      });
     } finally {
       unsubscribe(CHANNELS.decision, listener);
       await configure({ addRolesToJwt: true, addPermissionsToJwt: true });

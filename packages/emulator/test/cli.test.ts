@@ -67,6 +67,33 @@ describe('portcullis-emulator CLI (built dist)', () => {
     expect(await exited).toBe(0);
   });
 
+  it('--app-port serves the app domain apart; --lenient and --webhook-alg are taken', async () => {
+    const split = spawn(
+      process.execPath,
+      [cli, '--port', '0', '--app-port', '0', '--lenient', '--webhook-alg', 'HS512'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    try {
+      const lines = await firstLines(split, 5);
+      const appUrl = lines[4]!.replace(/^app url:\s+/, '');
+      expect(appUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(appUrl).not.toBe(lines[0]);
+      expect((await fetch(`${appUrl}/.well-known/jwks.json`)).status).toBe(200);
+      expect((await fetch(`${lines[0]}/.well-known/jwks.json`)).status).toBe(404);
+    } finally {
+      const exited = new Promise((resolve) => split.once('exit', resolve));
+      split.kill('SIGTERM');
+      await exited;
+    }
+    let status = 0;
+    try {
+      execFileSync(process.execPath, [cli, '--webhook-alg', 'RS256'], { stdio: 'pipe' });
+    } catch (error) {
+      status = (error as { status: number }).status;
+    }
+    expect(status).toBe(2);
+  });
+
   it('--help prints usage; a bad flag exits 2', () => {
     const help = execFileSync(process.execPath, [cli, '--help'], { encoding: 'utf8' });
     expect(help).toContain('--vendor-client-id');

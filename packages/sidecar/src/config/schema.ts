@@ -72,7 +72,7 @@ export const rawConfigSchema = z
         // Frontegg's vendor API host is never the app domain (frontegg-api-facts.md "Domains").
         appUrl: httpUrl
           .refine(
-            (value) => !VENDOR_API_HOST.test(new URL(value).hostname),
+            (value) => !URL.canParse(value) || !VENDOR_API_HOST.test(new URL(value).hostname),
             "must be the environment's app domain (Frontegg portal → Keys & domains), not the vendor API host: that one is PORTCULLIS_FRONTEGG_BASE_URL",
           )
           .optional(),
