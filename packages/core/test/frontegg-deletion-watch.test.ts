@@ -138,7 +138,7 @@ describe('frontegg deletion watch (API-token deletion without a client id)', () 
         (caught: unknown) => caught,
       );
     // Not a verdict on the token: the caller may retry shortly.
-    expect((tooSoon as PortcullisError).code).toBe('ERR_IDP_UNAVAILABLE');
+    expect((tooSoon as PortcullisError).code).toBe('ERR_IDP_OVERLOADED');
     expect(fake.count(listPath)).toBe(reads);
     clock.now += 5_000;
     const actions = recordingActions({}, book);
