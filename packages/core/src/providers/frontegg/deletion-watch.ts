@@ -217,6 +217,14 @@ export function createDeletionWatch(options: DeletionWatchOptions): DeletionWatc
       if (tenantId === undefined || clientId === undefined) return;
       const watch = actions.watchOf(tenantId);
       if (watch === undefined) return;
+      // Issued after the deletion (beyond clock skew): the IdP exchanged it, so it is not the
+      // deleted token — nothing to check, and no 503 for brand-new JWTs.
+      if (
+        principal.issuedAt !== undefined &&
+        (principal.issuedAt - options.clockToleranceSec) * 1000 > watch.startedAt
+      ) {
+        return;
+      }
       // Already revoked (here or on another replica): the answer is known, the IdP is not asked.
       if (actions.isRevoked(principal)) {
         throw new PortcullisError('ERR_TOKEN_REVOKED', 'the API token has been deleted');
