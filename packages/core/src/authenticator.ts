@@ -782,6 +782,8 @@ class PortcullisAuthenticator implements Authenticator {
       cachedClientIds: (tenantId: string) => this.#cache.clientIdsOfTenant(tenantId),
       watchTenant: (tenantId: string, ttlMs: number) => this.#watchTenant(tenantId, ttlMs, source),
       watchOf: (tenantId: string) => this.#watches.get(tenantId, this.#o.now()),
+      isRevoked: (principal: Principal) =>
+        this.#table.check(principal, this.#o.now()) !== undefined,
     });
   }
 

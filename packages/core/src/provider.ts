@@ -50,6 +50,8 @@ export interface AuthenticatorActions {
   watchTenant(tenantId: string, ttlMs: number): Promise<TenantWatch>;
   /** The tenant's live deletion watch, whichever replica started it. */
   watchOf(tenantId: string): TenantWatch | undefined;
+  /** True when a tombstone (any replica's) already refuses the principal: no IdP call needed. */
+  isRevoked(principal: Principal): boolean;
 }
 
 /** What the authenticator gives a provider when it starts. */

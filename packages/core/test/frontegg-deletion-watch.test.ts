@@ -129,8 +129,9 @@ describe('frontegg deletion watch (API-token deletion without a client id)', () 
     const listPath = '/identity/resources/tenants/api-tokens/v1';
     const reads = fake.count(listPath);
     fake.apiTokens.set('t3', ['old', 'brand-new']);
+    // Issued within the clock tolerance of the deletion: it may be the deleted token.
+    const issuedNow = Math.floor(clock.now / 1000) + 2;
     clock.now += 1_000;
-    const issuedNow = Math.floor(clock.now / 1000) + 10;
     const tooSoon = await watch
       .check(apiPrincipal('brand-new', 't3', issuedNow), recordingActions({}, book), signal())
       .then(
@@ -138,12 +139,29 @@ describe('frontegg deletion watch (API-token deletion without a client id)', () 
         (caught: unknown) => caught,
       );
     // Not a verdict on the token: the caller may retry shortly.
-    expect((tooSoon as PortcullisError).code).toBe('ERR_IDP_UNAVAILABLE');
+    expect((tooSoon as PortcullisError).code).toBe('ERR_IDP_OVERLOADED');
     expect(fake.count(listPath)).toBe(reads);
     clock.now += 5_000;
     const actions = recordingActions({}, book);
     await watch.check(apiPrincipal('brand-new', 't3', issuedNow), actions, signal());
     expect(fake.count(listPath)).toBe(reads + 1);
+    expect(actions.calls).toEqual([]);
+  });
+
+  it('does not check a JWT issued after the deletion (beyond clock tolerance): it cannot be the deleted one', async () => {
+    const clock = { now: Date.now() };
+    const { watch, book } = watchAt(clock);
+    fake.apiTokens.set('t-after', ['old']);
+    await watch.reconcile('t-after', undefined, recordingActions({}, book), signal());
+    const reads = fake.requests.length;
+    clock.now += 10_000;
+    const actions = recordingActions({}, book);
+    await watch.check(
+      apiPrincipal('created-later', 't-after', Math.floor(clock.now / 1000)),
+      actions,
+      signal(),
+    );
+    expect(fake.requests.length).toBe(reads);
     expect(actions.calls).toEqual([]);
   });
 

@@ -246,6 +246,13 @@ export function recordingActions(
       book.watches.set(tenantId, watch);
       return watch;
     },
+    isRevoked: (principal) =>
+      calls.some(
+        (call) =>
+          call.action === 'revoke' &&
+          'clientId' in call.selector &&
+          call.selector.clientId === principal.clientId,
+      ),
     watchOf: (tenantId) => {
       const watch = book.watches.get(tenantId);
       return watch !== undefined && watch.expiresAt > book.now() ? watch : undefined;

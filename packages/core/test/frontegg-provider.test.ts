@@ -2,8 +2,11 @@ import { SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PortcullisError } from '../src/errors.js';
 import type { Provider } from '../src/provider.js';
+import { createAccessTokenChecker } from '../src/providers/frontegg/access-tokens.js';
+import { createFronteggSend } from '../src/providers/frontegg/http.js';
 import type { FronteggProviderOptions } from '../src/providers/frontegg/options.js';
 import { frontegg } from '../src/providers/frontegg/provider.js';
+import { createVendorTokenClient } from '../src/providers/frontegg/vendor-token.js';
 import type { ExtractedCredential } from '../src/types.js';
 import type { FakeFrontegg } from './frontegg-fixtures.js';
 import {
@@ -362,6 +365,43 @@ describe('frontegg access tokens', () => {
     expect((await failure(verify(provider, { form: 'bearer', token: deleted }))).code).toBe(
       'ERR_TOKEN_INACTIVE',
     );
+  });
+
+  it('asks /{id} once for concurrent checks of one brand-new id (single flight)', async () => {
+    fake.active.tenants = ['at-seen'];
+    const clock = { now: Date.now() };
+    const send = createFronteggSend({
+      dispatcher: undefined,
+      timeoutMs: 2000,
+      now: () => clock.now,
+    });
+    const vendor = createVendorTokenClient({
+      baseUrl: fake.url,
+      clientId: 'vendor-id',
+      apiKey: 'vendor-key',
+      refreshRatio: 0.8,
+      send,
+      now: () => clock.now,
+    });
+    const checker = createAccessTokenChecker({
+      vendor,
+      listTtlMs: 60_000,
+      listMax: 1000,
+      clockToleranceSec: 5,
+      logger: recordingLogger(),
+      now: () => clock.now,
+    });
+    const iat = Math.floor(clock.now / 1000);
+    await checker.check('tenants', 'at-seen', iat, signal());
+    fake.active.tenants = ['at-seen', 'at-burst'];
+    clock.now += 100;
+    const entityPath = '/identity/resources/vendor-only/tenants/access-tokens/v1/at-burst';
+    const before = fake.count(entityPath);
+    const answers = await Promise.all(
+      [1, 2, 3, 4].map(() => checker.check('tenants', 'at-burst', iat, signal())),
+    );
+    expect(answers).toHaveLength(4);
+    expect(fake.count(entityPath) - before).toBe(1);
   });
 
   it('trusts a list read well after the token was issued: a missing id is refused without a lookup', async () => {

@@ -35,6 +35,7 @@ export function recordingActions() {
       expiresAt: Date.now() + ttlMs,
     }),
     watchOf: () => undefined,
+    isRevoked: () => false,
   };
   return {
     actions,

@@ -114,10 +114,11 @@ export function createDeletionWatch(options: DeletionWatchOptions): DeletionWatc
     const cached = state.lists.get(userId);
     if (cached !== undefined && cached.fetchedAt >= mustBeAfterMs) return cached;
     if (cached !== undefined && options.now() - cached.fetchedAt < options.refreshMs) {
-      // Too soon to ask again: better a retry than a wrong verdict on a brand-new token.
+      // Too soon to ask again: better a retry than a wrong verdict on a brand-new token. Our own
+      // bound on IdP calls, like a full queue: not an IdP failure (health stays as it is).
       const waitMs = options.refreshMs - (options.now() - cached.fetchedAt);
       throw new PortcullisError(
-        'ERR_IDP_UNAVAILABLE',
+        'ERR_IDP_OVERLOADED',
         'the API token cannot be confirmed yet after a deletion in its tenant',
         { retryAfterSec: Math.max(1, Math.ceil(waitMs / 1000)) },
       );
@@ -216,6 +217,18 @@ export function createDeletionWatch(options: DeletionWatchOptions): DeletionWatc
       if (tenantId === undefined || clientId === undefined) return;
       const watch = actions.watchOf(tenantId);
       if (watch === undefined) return;
+      // Issued after the deletion (beyond clock skew): the IdP exchanged it, so it is not the
+      // deleted token — nothing to check, and no 503 for brand-new JWTs.
+      if (
+        principal.issuedAt !== undefined &&
+        (principal.issuedAt - options.clockToleranceSec) * 1000 > watch.startedAt
+      ) {
+        return;
+      }
+      // Already revoked (here or on another replica): the answer is known, the IdP is not asked.
+      if (actions.isRevoked(principal)) {
+        throw new PortcullisError('ERR_TOKEN_REVOKED', 'the API token has been deleted');
+      }
       const state = listsFor(tenantId, watch.startedAt);
       const listKey =
         principal.ownerKind === 'user' && principal.userId !== undefined
