@@ -64,7 +64,7 @@ async function main() {
   const results = {
     startedAt: started.toISOString(),
     finishedAt: new Date().toISOString(),
-    command: 'node test/bench/run.mjs',
+    command: ['node test/bench/run.mjs', ...process.argv.slice(2)].join(' '),
     envUsed: Object.fromEntries(
       Object.entries(process.env).filter(([k]) => k.startsWith('BENCH_')),
     ),

@@ -47,6 +47,14 @@ describe('compactPrincipal', () => {
     expect(cb.subject).toBe('client-b');
   });
 
+  it('keeps one string per id, and leaves a principal JSON cannot carry exactly as it is', () => {
+    const interner = new Interner();
+    const compacted = compactPrincipal(parsedPrincipal('client-c'), interner);
+    expect(compacted.subject).toBe(compacted.claims['sub']);
+    const odd = Object.freeze({ ...parsedPrincipal('client-d'), claims: { at: new Date(0) } });
+    expect(compactPrincipal(odd, interner)).toBe(odd);
+  });
+
   it('keeps arrays that differ apart, and stops adding once the pool is full', () => {
     const interner = new Interner(2);
     const x = interner.array(['a', 'bc']);

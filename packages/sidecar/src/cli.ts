@@ -146,11 +146,14 @@ async function run(argv: readonly string[]): Promise<void> {
     },
     'portcullis listening',
   );
+  // Orchestration and tests wait for that line: do not let it sit in the log batch.
+  logger.flush();
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal, drainMs: config.drainMs }, 'draining');
+    logger.flush();
     sidecar
       .drain()
       .then(() => {

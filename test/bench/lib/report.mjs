@@ -32,13 +32,16 @@ export function markdown(results) {
   out.push(
     `${results.startedAt} · ${machine.cpuModel}, ${machine.cores} cores · Node ${machine.node} · ` +
       `${settings.rounds} interleaved rounds × ${settings.requests} requests, ${settings.connections} connections` +
-      (settings.quick ? ' · **QUICK MODE: smoke check only, too noisy to judge targets**' : ''),
+      (settings.quick ? ' · **quick mode** (`--quick`: fewer, shorter rounds)' : '') +
+      (machine.loadavg
+        ? ` · load average ${machine.loadavg[0]} on ${machine.cores} cores at the end${machine.loadavg[0] > machine.cores ? ' (**a busy machine: wide spreads, read ratios as indications**)' : ''}`
+        : ''),
   );
   out.push('');
   out.push(
     'Figures: median over the rounds, spread (min–max) in brackets. Ratios are computed per round ' +
-      'against the baseline measured in the same round. CPU = user+system time of the server process ' +
-      '(pinned to its own core) per request.',
+      'against the baseline measured in the same round. CPU = time on CPU of every thread of the server ' +
+      'process (and its children), from /proc schedstat, per request; the server is pinned to its own core.',
   );
   out.push('');
   out.push('## Targets (issue 16: ratios within this run)');

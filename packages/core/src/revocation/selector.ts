@@ -57,12 +57,25 @@ export function normalizeSelector(selector: unknown): Selector {
     }
     out.credential = raw.credential as SelectorFields['credential'];
   }
-  if (Object.keys(out).length === 0) {
+  const keys = Object.keys(out);
+  if (keys.length === 0) {
     throw badSelector(
       'must set all: true or at least one of tenantId, userId, clientId, tokenId, credential',
     );
   }
-  return Object.freeze(out);
+  return Object.freeze(keys.length === 1 ? single(out) : out);
+}
+
+/**
+ * The usual one-field selector as an exact-size literal: an object grown from `{}` reserves room
+ * for four properties, and a tombstone table keeps one selector per tombstone.
+ */
+function single(out: SelectorFields): SelectorFields {
+  if (out.clientId !== undefined) return { clientId: out.clientId };
+  if (out.tokenId !== undefined) return { tokenId: out.tokenId };
+  if (out.userId !== undefined) return { userId: out.userId };
+  if (out.tenantId !== undefined) return { tenantId: out.tenantId };
+  return out;
 }
 
 function badSelector(problem: string): PortcullisError {

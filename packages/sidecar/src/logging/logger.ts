@@ -4,11 +4,16 @@ import type { DestinationStream, Logger as PinoLogger } from 'pino';
 
 export type SidecarLogger = PinoLogger;
 
+/** Bytes collected before a write to stdout, and the longest a line waits for them (ms). */
+export const LOG_BATCH_BYTES = 4096;
+export const LOG_FLUSH_MS = 200;
+
 /**
  * A pino logger at `level`, JSON to `destination` or else to stdout through an asynchronous
- * pino destination: lines written while a write is in flight are batched into the next one, so a
- * busy sidecar makes one write per batch instead of one blocking write per access-log line, and
- * a slow reader of the pipe never stalls the event loop. pino flushes it synchronously on exit.
+ * pino destination that batches: a write happens once 4 KiB of lines have gathered (about 15
+ * access-log lines) or every 200 ms, so a busy sidecar makes one write per batch instead of one per
+ * request, and a slow reader of the pipe never stalls the event loop. pino flushes it
+ * synchronously on exit; call `logger.flush()` after a line someone waits for.
  */
 export function createLogger(level: string, destination?: DestinationStream): SidecarLogger {
   return pino(
@@ -25,7 +30,13 @@ export function createLogger(level: string, destination?: DestinationStream): Si
         censor: '[redacted]',
       },
     },
-    destination ?? pino.destination({ dest: 1, sync: false }),
+    destination ??
+      pino.destination({
+        dest: 1,
+        sync: false,
+        minLength: LOG_BATCH_BYTES,
+        periodicFlush: LOG_FLUSH_MS,
+      }),
   );
 }
 
