@@ -52,6 +52,7 @@ const POLL_INTERVAL_MS = 2;
  * revocation is checked on every replica at the end.
  */
 const SAMPLE_EVERY = int('STORM_SAMPLE_EVERY', 10);
+const MAX_WEBHOOK_RETRIES = 5;
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 
 const log = (line) => process.stderr.write(`${line}\n`);
@@ -165,23 +166,35 @@ async function pool(items, limit, task) {
   await Promise.all(workers);
 }
 
+/**
+ * Sends one `token.revoked` delivery and, like a vendor, retries the same delivery after
+ * `Retry-After` while it is answered 503 (e.g. a Redis command timed out on a loaded machine).
+ * Resolves with the number of retries.
+ */
 async function sendRevocation(dispatcher, url, secret, clientId) {
   const id = `msg_${randomBytes(12).toString('hex')}`;
-  const timestamp = Math.floor(Date.now() / 1000);
   const body = JSON.stringify({ type: 'token.revoked', data: { clientId } });
-  const answer = await request(`${url}/.portcullis/webhooks/standard`, {
-    dispatcher,
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'webhook-id': id,
-      'webhook-timestamp': String(timestamp),
-      'webhook-signature': signStandardWebhook(secret, id, timestamp, body),
-    },
-    body,
-  });
-  const text = await answer.body.text();
-  if (answer.statusCode !== 200) throw new Error(`webhook → ${answer.statusCode} ${text}`);
+  for (let retries = 0; ; retries++) {
+    const timestamp = Math.floor(Date.now() / 1000);
+    const answer = await request(`${url}/.portcullis/webhooks/standard`, {
+      dispatcher,
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': id,
+        'webhook-timestamp': String(timestamp),
+        'webhook-signature': signStandardWebhook(secret, id, timestamp, body),
+      },
+      body,
+    });
+    const text = await answer.body.text();
+    if (answer.statusCode === 200) return retries;
+    if (answer.statusCode !== 503 || retries >= MAX_WEBHOOK_RETRIES) {
+      throw new Error(`webhook → ${answer.statusCode} ${text}`);
+    }
+    const retryAfterSec = Number(answer.headers['retry-after'] ?? 1) || 1;
+    await new Promise((resolve) => setTimeout(resolve, retryAfterSec * 1000));
+  }
 }
 
 /** Parses `INFO` text into { section fields }. */
@@ -256,6 +269,7 @@ async function runStorm(replicaCount, tokens, issuer) {
     const webhookMs = [];
     const lastRefuseMs = [];
     const failures = [];
+    let webhookRetries = 0;
     log(`[${replicaCount}] storm: ${tokens.length} revocations in ${SECONDS} s`);
     const t0 = performance.now();
     const verifications = [];
@@ -268,24 +282,30 @@ async function runStorm(replicaCount, tokens, issuer) {
       const sent = performance.now();
       const sampled = i % SAMPLE_EVERY === 0;
       verifications.push(
-        sendRevocation(dispatcher, receiver.url, secret, token.clientId).then(async () => {
-          const answered = performance.now();
-          webhookMs.push(answered - sent);
-          if (!sampled) return;
-          const each = await Promise.all(
-            replicas.map(async (replica) => {
-              while (performance.now() - answered < REFUSE_DEADLINE_MS) {
-                if ((await status(dispatcher, replica.url, token.jwt)) === 401) {
-                  return performance.now() - answered;
+        sendRevocation(dispatcher, receiver.url, secret, token.clientId).then(
+          async (retries) => {
+            webhookRetries += retries;
+            const answered = performance.now();
+            webhookMs.push(answered - sent);
+            if (!sampled) return;
+            const each = await Promise.all(
+              replicas.map(async (replica) => {
+                while (performance.now() - answered < REFUSE_DEADLINE_MS) {
+                  if ((await status(dispatcher, replica.url, token.jwt)) === 401) {
+                    return performance.now() - answered;
+                  }
+                  await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
                 }
-                await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
-              }
-              failures.push(`${replica.url} still accepts ${token.clientId}`);
-              return REFUSE_DEADLINE_MS;
-            }),
-          );
-          lastRefuseMs.push(Math.max(...each));
-        }),
+                failures.push(`${replica.url} still accepts ${token.clientId}`);
+                return REFUSE_DEADLINE_MS;
+              }),
+            );
+            lastRefuseMs.push(Math.max(...each));
+          },
+          (error) => {
+            failures.push(`revocation of ${token.clientId} not accepted: ${error.message}`);
+          },
+        ),
       );
     }
     await Promise.all(verifications);
@@ -318,6 +338,7 @@ async function runStorm(replicaCount, tokens, issuer) {
       refusedEverywhere: accepted === 0 && failures.length === 0,
       acceptedAfter: accepted,
       failures: failures.slice(0, 5),
+      webhookRetries,
       webhookMs: {
         p50: round(percentile(webhookMs, 50), 2),
         p99: round(percentile(webhookMs, 99), 2),
@@ -355,12 +376,12 @@ function markdown(results, machine) {
   const lines = [
     `Revocation storm: ${REVOCATIONS} revocations in ${SECONDS} s per run (every ${SAMPLE_EVERY}th timed on every replica), one private redis-server, replicas = the built CLI as child processes (${machine}).`,
     '',
-    '| Replicas | Load avg (1 min) | All refuse every revoked token | Webhook answer p50 / p99 (ms) | Answer → last replica refuses p50 / p99 / max (ms) | Redis commands / revocation | Redis CPU / revocation (ms) | Redis bytes out / revocation | RSS / replica (MiB) |',
+    '| Replicas | Load avg (1 min) | All refuse every revoked token | Webhook answer p50 / p99 (ms), 503 retries | Answer → last replica refuses p50 / p99 / max (ms) | Redis commands / revocation | Redis CPU / revocation (ms) | Redis bytes out / revocation | RSS / replica (MiB) |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of results) {
     lines.push(
-      `| ${r.replicas} | ${r.loadAverage1m.before} | ${r.refusedEverywhere ? 'yes' : `**no** (${r.acceptedAfter} accepted)`} | ${r.webhookMs.p50} / ${r.webhookMs.p99} | ${r.lastReplicaRefusesMs.p50} / ${r.lastReplicaRefusesMs.p99} / ${r.lastReplicaRefusesMs.max} | ${r.redis.commandsPerRevocation} (${Object.entries(
+      `| ${r.replicas} | ${r.loadAverage1m.before} | ${r.refusedEverywhere ? 'yes' : `**no** (${r.acceptedAfter} accepted)`} | ${r.webhookMs.p50} / ${r.webhookMs.p99}, ${r.webhookRetries} | ${r.lastReplicaRefusesMs.p50} / ${r.lastReplicaRefusesMs.p99} / ${r.lastReplicaRefusesMs.max} | ${r.redis.commandsPerRevocation} (${Object.entries(
         r.redis.byCommand,
       )
         .map(([name, calls]) => `${name} ${calls}`)
