@@ -19,7 +19,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +55,8 @@ const POLL_MAX_INTERVAL_MS = 50;
  */
 const SAMPLE_EVERY = int('STORM_SAMPLE_EVERY', 10);
 const MAX_WEBHOOK_RETRIES = 5;
+/** 20 replicas starting one after the other on a busy 2-core machine need minutes, not seconds. */
+const READY_TIMEOUT_MS = 180_000;
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 
 const log = (line) => process.stderr.write(`${line}\n`);
@@ -256,7 +258,10 @@ async function runStorm(replicaCount, tokens, issuer) {
     log(`[${replicaCount}] starting ${replicaCount} replicas`);
     for (let i = 0; i < replicaCount; i++) replicas.push(await startReplica(dir, i, env));
     for (const replica of replicas) {
-      await waitForUrl(`${replica.adminUrl}/readyz`, { child: replica.child, timeoutMs: 60_000 });
+      await waitForUrl(`${replica.adminUrl}/readyz`, {
+        child: replica.child,
+        timeoutMs: READY_TIMEOUT_MS,
+      });
     }
 
     log(`[${replicaCount}] warming: every replica verifies and caches every token`);
@@ -420,6 +425,38 @@ function redisVersion() {
   }
 }
 
+function machineText() {
+  const machine = machineInfo();
+  return `${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, redis-server ${redisVersion()}`;
+}
+
+/**
+ * storm-latest.json keeps the latest result per replica count, so `STORM_REPLICAS=20` alone
+ * updates that row and keeps the others (each row says when it was measured).
+ */
+function writeResults(results) {
+  mkdirSync(RESULTS, { recursive: true });
+  const file = join(RESULTS, 'storm-latest.json');
+  let previous = [];
+  try {
+    previous = JSON.parse(readFileSync(file, 'utf8')).results ?? [];
+  } catch {
+    // first run
+  }
+  const at = new Date().toISOString();
+  const byCount = new Map(previous.map((result) => [result.replicas, result]));
+  for (const result of results) byCount.set(result.replicas, { at, ...result });
+  const merged = [...byCount.values()].sort((a, b) => a.replicas - b.replicas);
+  writeFileSync(file, `${JSON.stringify({ machine: machineInfo(), results: merged }, null, 2)}\n`);
+  writeFileSync(
+    join(RESULTS, 'storm-latest.md'),
+    markdown(
+      merged.filter((result) => !result.error),
+      machineText(),
+    ),
+  );
+}
+
 async function main() {
   log(`storm: replicas ${REPLICA_COUNTS.join(', ')}; ${REVOCATIONS} revocations in ${SECONDS} s`);
   const issuer = await startJwksIssuer();
@@ -435,24 +472,27 @@ async function main() {
       });
     }
     for (const count of REPLICA_COUNTS) {
-      const result = await runStorm(count, tokens, issuer);
-      log(JSON.stringify(result));
-      results.push(result);
+      try {
+        const result = await runStorm(count, tokens, issuer);
+        log(JSON.stringify(result));
+        results.push(result);
+      } catch (error) {
+        // One replica count failing (e.g. replicas too slow to start) must not lose the others.
+        log(`[${count}] failed: ${error.message}`);
+        results.push({ replicas: count, error: error.message });
+      }
+      writeResults(results);
     }
   } finally {
     await issuer.close();
   }
-  const machine = machineInfo();
-  const machineText = `${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, redis-server ${redisVersion()}`;
-  mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(
-    join(RESULTS, 'storm-latest.json'),
-    `${JSON.stringify({ at: new Date().toISOString(), machine, results }, null, 2)}\n`,
+  process.stdout.write(
+    markdown(
+      results.filter((result) => !result.error),
+      machineText(),
+    ),
   );
-  const text = markdown(results, machineText);
-  writeFileSync(join(RESULTS, 'storm-latest.md'), text);
-  process.stdout.write(text);
-  if (results.some((result) => !result.refusedEverywhere)) process.exitCode = 1;
+  if (results.some((result) => result.error || !result.refusedEverywhere)) process.exitCode = 1;
 }
 
 main().catch((error) => {
