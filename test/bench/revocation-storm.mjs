@@ -175,7 +175,8 @@ async function pool(items, limit, task) {
 
 /**
  * Sends one `token.revoked` delivery and, like a vendor, retries the same delivery after
- * `Retry-After` while it is answered 503 (e.g. a Redis command timed out on a loaded machine).
+ * `Retry-After` while it is answered 503 (e.g. a Redis command timed out on a loaded machine) or
+ * the connection drops.
  * Resolves with the number of retries.
  */
 async function sendRevocation(dispatcher, url, secret, clientId) {
@@ -184,17 +185,25 @@ async function sendRevocation(dispatcher, url, secret, clientId) {
   const giveUpAt = Date.now() + WEBHOOK_RETRY_WINDOW_MS;
   for (let retries = 0; ; retries++) {
     const timestamp = Math.floor(Date.now() / 1000);
-    const answer = await request(`${url}/.portcullis/webhooks/standard`, {
-      dispatcher,
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'webhook-id': id,
-        'webhook-timestamp': String(timestamp),
-        'webhook-signature': signStandardWebhook(secret, id, timestamp, body),
-      },
-      body,
-    });
+    let answer;
+    try {
+      answer = await request(`${url}/.portcullis/webhooks/standard`, {
+        dispatcher,
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'webhook-id': id,
+          'webhook-timestamp': String(timestamp),
+          'webhook-signature': signStandardWebhook(secret, id, timestamp, body),
+        },
+        body,
+      });
+    } catch (error) {
+      // A dropped connection (the replica's server timeouts on a starved machine): retried too.
+      if (Date.now() > giveUpAt) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      continue;
+    }
     const text = await answer.body.text();
     if (answer.statusCode === 200) return retries;
     if (answer.statusCode !== 503 || Date.now() > giveUpAt) {
