@@ -1,7 +1,8 @@
 /**
  * Issue 19: three sidecars on a real Redis Sentinel setup (one master, one replica, three
  * sentinels, started here), configured through PORTCULLIS_REDIS_SENTINELS and
- * PORTCULLIS_REDIS_SENTINEL_NAME. The master is SIGKILLed, the sentinels promote the replica, and
+ * PORTCULLIS_REDIS_SENTINEL_NAME. A graceful SENTINEL FAILOVER, then the master is SIGKILLed and
+ * the sentinels promote the replica, and
  * no revocation made before, during or after the failover is lost, also on a sidecar started
  * afterwards; the policy, replay ids and the shared cache keep working.
  */
@@ -88,10 +89,25 @@ describe('three sidecars on Redis Sentinel', () => {
     await set.everyReplicaAnswers('c5', '200');
   });
 
+  it('a graceful failover (SENTINEL FAILOVER) moves both connections to the new master', async () => {
+    const [a, b] = first3();
+    const promoted = await sentinel.failover();
+    expect(promoted.port).toBe(sentinel.replica.port);
+    for (const replica of set.replicas) {
+      await expect
+        .poll(() => set.storeStatus(replica), { timeout: 15_000, interval: 100 })
+        .toBe('ok');
+    }
+    // Writes reach the new master (a demoted master would answer READONLY).
+    await set.sendUntilAccepted(a, set.delivery('token.revoked', { clientId: 'c2' }));
+    await set.everyReplicaAnswers('c2', REVOKED);
+    expect(await set.answer(b, 'c0')).toBe(REVOKED);
+  });
+
   it('the master is SIGKILLed: revocations before, during and after the failover all hold', async () => {
     const [a, b, c] = first3();
-    const oldPort = sentinel.master.port;
-    await sentinel.master.kill();
+    const oldPort = await sentinel.currentMasterPort();
+    await sentinel.node(oldPort).kill();
     // During: answered 503 until the sentinels promote the replica, retried like a vendor does.
     const during = await set.sendUntilAccepted(
       b,
@@ -99,7 +115,7 @@ describe('three sidecars on Redis Sentinel', () => {
     );
     expect(during.at(-1)).toBe(200);
     const promoted = await sentinel.waitForNewMaster(oldPort);
-    expect(promoted.port).toBe(sentinel.replica.port);
+    expect(promoted.port).not.toBe(oldPort);
     for (const replica of set.replicas) {
       await expect
         .poll(() => set.storeStatus(replica), { timeout: 15_000, interval: 100 })
@@ -107,7 +123,7 @@ describe('three sidecars on Redis Sentinel', () => {
     }
     const revokeC3 = set.delivery('token.revoked', { clientId: 'c3' });
     expect((await set.send(c, revokeC3)).status).toBe(200);
-    for (const client of ['c0', 'c1', 'c3']) await set.everyReplicaAnswers(client, REVOKED);
+    for (const client of ['c0', 'c1', 'c2', 'c3']) await set.everyReplicaAnswers(client, REVOKED);
     await set.everyReplicaAnswers('c4', '200');
     expect((await set.send(a, revokeC3)).body).toMatchObject({ replayed: true });
     expect((await keysUnder('cache:e:*')).length).toBeGreaterThan(0);
@@ -118,7 +134,9 @@ describe('three sidecars on Redis Sentinel', () => {
     // Readiness follows the IdP policy read, not the store (issue 14 adds a gate): give the new
     // sidecar's store its load, bounded, before asking.
     await expect.poll(() => set.storeStatus(late), { timeout: 15_000, interval: 50 }).toBe('ok');
-    for (const client of ['c0', 'c1', 'c3']) await set.everyReplicaAnswers(client, REVOKED, 5_000);
+    for (const client of ['c0', 'c1', 'c2', 'c3']) {
+      await set.everyReplicaAnswers(client, REVOKED, 5_000);
+    }
     expect(await set.answer(late, 'c4')).toBe('200');
     expect(await set.answer(late, 'c5')).toBe('200');
   });

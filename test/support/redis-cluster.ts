@@ -20,6 +20,8 @@ export interface RedisClusterHarness {
   waitHealthy(key: string, timeoutMs?: number): Promise<void>;
   /** A plain connection to one live node (for CLUSTER commands). */
   admin(): Promise<Redis>;
+  /** Graceful failover (CLUSTER FAILOVER on its replica) of `key`'s master; resolves with the new one. */
+  failover(key: string, timeoutMs?: number): Promise<RedisProcess>;
 }
 
 const NODE_TIMEOUT_MS = 1000;
@@ -95,6 +97,34 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterHarnes
       const node = nodes.find((candidate) => candidate.port === port);
       if (node === undefined) throw new Error(`no master for ${key}`);
       return node;
+    },
+    async failover(key, timeoutMs = 30_000) {
+      const master = await harness.masterOf(key);
+      const client = await admin();
+      let replicaPort: number;
+      try {
+        const lines = String(await client.cluster('NODES')).split('\n');
+        const masterId = lines.find((line) => line.includes(`:${master.port}@`))?.split(' ')[0];
+        const replicaLine = lines.find((line) => line.split(' ')[3] === masterId);
+        replicaPort = Number(/:(\d+)@/.exec(replicaLine ?? '')?.[1]);
+      } finally {
+        client.disconnect();
+      }
+      const replica = nodes.find((node) => node.port === replicaPort);
+      if (replica === undefined) throw new Error(`no replica of ${master.port}`);
+      const direct = new Redis({ host: '127.0.0.1', port: replica.port, maxRetriesPerRequest: 0 });
+      try {
+        await direct.cluster('FAILOVER');
+      } finally {
+        direct.disconnect();
+      }
+      await waitUntil(
+        'the replica to take over',
+        async () => (await harness.masterOf(key)).port === replica.port,
+        timeoutMs,
+      );
+      await harness.waitHealthy(key, timeoutMs);
+      return replica;
     },
     async waitHealthy(key, timeoutMs = 30_000) {
       await waitUntil(

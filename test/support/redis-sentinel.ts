@@ -18,6 +18,10 @@ export interface RedisSentinelHarness {
   currentMasterPort(): Promise<number>;
   /** Resolves once the sentinels name a live master other than `notPort` and it has the role. */
   waitForNewMaster(notPort: number, timeoutMs?: number): Promise<RedisProcess>;
+  /** The data node (master or replica process) listening on `port`. */
+  node(port: number): RedisProcess;
+  /** `SENTINEL FAILOVER` (graceful: the old master becomes a replica); resolves with the new master. */
+  failover(timeoutMs?: number): Promise<RedisProcess>;
 }
 
 export async function startRedisSentinel(): Promise<RedisSentinelHarness> {
@@ -92,7 +96,7 @@ export async function startRedisSentinel(): Promise<RedisSentinelHarness> {
     20_000,
   );
 
-  return {
+  const harness: RedisSentinelHarness = {
     master,
     replica,
     sentinels,
@@ -119,7 +123,46 @@ export async function startRedisSentinel(): Promise<RedisSentinelHarness> {
       );
       return found!;
     },
+    node(port) {
+      const found = all.find((candidate) => candidate.port === port);
+      if (found === undefined) throw new Error(`no data node on ${port}`);
+      return found;
+    },
+    async failover(timeoutMs = 30_000) {
+      const old = await currentMasterPort();
+      // The replica must be in sync, or the sentinels refuse (NOGOODSLAVE) and the test waits.
+      await waitUntil(
+        'a sentinel to accept SENTINEL FAILOVER',
+        async () => {
+          const client = plain(sentinels[0]!.port);
+          try {
+            await client.call('SENTINEL', 'FAILOVER', SENTINEL_MASTER_NAME);
+            return true;
+          } finally {
+            client.disconnect();
+          }
+        },
+        timeoutMs,
+      );
+      const promoted = await harness.waitForNewMaster(old, timeoutMs);
+      // Back to a steady state: the demoted master replicates from the new one.
+      await waitUntil(
+        'the old master to resync as a replica',
+        async () => {
+          const client = plain(old);
+          try {
+            const info = await client.info('replication');
+            return info.includes('role:slave') && info.includes('master_link_status:up');
+          } finally {
+            client.disconnect();
+          }
+        },
+        timeoutMs,
+      );
+      return promoted;
+    },
   };
+  return harness;
 }
 
 function plain(port: number): Redis {

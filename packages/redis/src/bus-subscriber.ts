@@ -134,10 +134,14 @@ export class ShardedSubscriber implements BusSubscriber {
     this.#client = client;
     client.on('ready', () => this.#subscribe(client));
     client.on('error', (error: Error) => {
+      // A SUNSUBSCRIBE pushed by the server (the slot moved away: failover, resharding) reaches
+      // ioredis as a reply nobody asked for: start over on the slot's new owner.
+      if (/queue state/i.test(error.message)) {
+        this.#events.onError(new Error('the bus slot moved to another node (SUNSUBSCRIBE)'));
+        client.disconnect();
+        return;
+      }
       this.#events.onError(error);
-      // A SUNSUBSCRIBE pushed by the server (its slot moved away) reaches ioredis as a reply
-      // nobody asked for: start over on the slot's new owner.
-      if (/queue state/i.test(error.message)) client.disconnect();
     });
     const deliver = (channel: string, message: string): void => {
       if (channel === this.#channel) this.#events.onMessage(message);
