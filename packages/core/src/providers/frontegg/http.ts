@@ -77,7 +77,7 @@ export function isApiTokensDisabled(status: number, body: unknown): boolean {
 export function m2mDisabled(): PortcullisError {
   return new PortcullisError(
     'ERR_M2M_DISABLED',
-    'machine-to-machine tokens are disabled for this environment',
+    'M2M tokens are disabled by the vendor',
     { details: { source: 'frontegg' } },
   );
 }
