@@ -7,7 +7,9 @@ try {
   await import(cli.href);
 } catch (error) {
   if (error?.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).includes(cli.pathname)) {
-    console.error('portcullis-emulator: not built yet; run `npm run build` in the repository first');
+    console.error(
+      'portcullis-emulator: not built yet; run `npm run build` in the repository first',
+    );
     process.exit(1);
   }
   throw error;
