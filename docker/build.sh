@@ -2,44 +2,72 @@
 # The one build script of the Portcullis images (docker/sidecar.Dockerfile, docker/emulator.Dockerfile)
 # and of test/e2e/docker-build.test.ts, which runs it on a machine without a Docker engine.
 #
-#   docker/build.sh <sidecar|emulator> <output-dir>
+#   docker/build.sh <sidecar|emulator> <output-dir> [<sidecar|emulator> <output-dir>]
+#
+# Several target/output pairs share one scratch tree, one `npm ci` and one compile (the build
+# test lays out both images this way).
 #
 # 1. copies the sources the target needs into a scratch directory (never touching the checkout's
 #    own node_modules or dist/, so it is safe to run from a developer's tree);
 # 2. `npm ci` from the lockfile there (dev dependencies included: TypeScript builds the dist);
 # 3. `tsc -b packages/<target>` (project references build core/redis first);
 # 4. lays out <output-dir> as the image's /app: the root package.json + lockfile, each needed
-#    workspace's package.json + dist, and `npm ci --omit=dev` for the target workspace only, so no
+#    workspace's package.json, dist and the other folders its `files` ship (the emulator's
+#    console, the bin wrappers), and `npm ci --omit=dev` for the target workspace only, so no
 #    devDependency (vitest, typescript, ...) and no other workspace's dependency ends up in it.
+#    npm links the target's bin into <output-dir>/node_modules/.bin (the images put it on PATH).
 #
-# Result: node <output-dir>/packages/<target>/dist/cli.js
+# Result: node <output-dir>/packages/<target>/dist/cli.js, or <output-dir>/node_modules/.bin/<bin>
 #
 # Environment: BUILD_NPM_FLAGS (extra npm ci flags, e.g. --prefer-offline), BUILD_KEEP_SCRATCH=1
 # keeps the scratch directory for debugging.
 set -euo pipefail
 
 usage() {
-  echo "usage: $0 <sidecar|emulator> <output-dir>" >&2
+  echo "usage: $0 <sidecar|emulator> <output-dir> [<sidecar|emulator> <output-dir>]" >&2
   exit 2
 }
 
-[ "$#" -eq 2 ] || usage
-target="$1"
-out="$2"
-case "$target" in
-  # Each target lists the workspaces it runs with (its own and its @portcullis dependencies).
-  sidecar) workspaces=(core redis sidecar) ;;
-  emulator) workspaces=(emulator) ;;
-  *) usage ;;
-esac
+# Each target lists the workspaces it runs with (its own and its @portcullis dependencies).
+workspaces_of() {
+  case "$1" in
+    sidecar) echo core redis sidecar ;;
+    emulator) echo emulator ;;
+    *) usage ;;
+  esac
+}
+
+{ [ "$#" -eq 2 ] || [ "$#" -eq 4 ]; } || usage
+targets=()
+outs=()
+while [ "$#" -gt 0 ]; do
+  workspaces_of "$1" >/dev/null
+  targets+=("$1")
+  outs+=("$2")
+  shift 2
+done
 
 src="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-mkdir -p "$out"
-out="$(cd "$out" && pwd)"
-if [ -n "$(ls -A "$out")" ]; then
-  echo "build.sh: output directory $out is not empty" >&2
-  exit 2
-fi
+for i in "${!outs[@]}"; do
+  mkdir -p "${outs[$i]}"
+  outs[i]="$(cd "${outs[$i]}" && pwd)"
+  if [ -n "$(ls -A "${outs[$i]}")" ]; then
+    echo "build.sh: output directory ${outs[$i]} is not empty" >&2
+    exit 2
+  fi
+done
+# The union of the targets' workspaces, each once, in dependency order.
+workspaces=()
+for ws in core redis sidecar emulator; do
+  for target in "${targets[@]}"; do
+    case " $(workspaces_of "$target") " in
+      *" $ws "*)
+        workspaces+=("$ws")
+        break
+        ;;
+    esac
+  done
+done
 
 scratch="$(mktemp -d "${TMPDIR:-/tmp}/portcullis-build.XXXXXX")"
 cleanup() {
@@ -64,7 +92,15 @@ npm_flags=(--no-audit --no-fund --loglevel=error)
 # shellcheck disable=SC2206 # word splitting of the extra flags is intended
 [ -n "${BUILD_NPM_FLAGS:-}" ] && npm_flags+=(${BUILD_NPM_FLAGS})
 
-echo "== build.sh: $target → $out (scratch $scratch)"
+# The folders a workspace ships besides dist/ and src/ (package.json `files`: console/, bin/).
+shipped_folders() {
+  node -e '
+    const { files = [] } = require(process.argv[1]);
+    for (const entry of files) if (!/^(!|dist$|src$)/.test(entry)) console.log(entry);
+  ' "$src/packages/$1/package.json"
+}
+
+echo "== build.sh: ${targets[*]} (scratch $scratch)"
 copy_manifests "$scratch"
 cp "$src/tsconfig.base.json" "$scratch/"
 for ws in "${workspaces[@]}"; do
@@ -75,18 +111,30 @@ done
 echo "== npm ci (with dev dependencies, to compile)"
 (cd "$scratch" && npm ci --ignore-scripts "${npm_flags[@]}")
 
-echo "== tsc -b packages/$target"
-(cd "$scratch" && ./node_modules/.bin/tsc -b "packages/$target")
-
-echo "== production layout"
-copy_manifests "$out"
-for ws in "${workspaces[@]}"; do
-  cp -R "$scratch/packages/$ws/dist" "$out/packages/$ws/dist"
-  # Build metadata and source maps of declarations are not needed at run time.
-  find "$out/packages/$ws/dist" \( -name '*.tsbuildinfo' -o -name '.tsbuildinfo' -o -name '*.d.ts.map' \) -delete
+for target in "${targets[@]}"; do
+  echo "== tsc -b packages/$target"
+  (cd "$scratch" && ./node_modules/.bin/tsc -b "packages/$target")
 done
-(cd "$out" && npm ci --omit=dev --ignore-scripts --workspace "packages/$target" \
-  --include-workspace-root=false "${npm_flags[@]}")
-chmod +x "$out/packages/$target/dist/cli.js"
 
-echo "== done: node $out/packages/$target/dist/cli.js"
+for i in "${!targets[@]}"; do
+  target="${targets[$i]}"
+  out="${outs[$i]}"
+  echo "== production layout: $target → $out"
+  copy_manifests "$out"
+  # shellcheck disable=SC2207 # workspace names have no spaces
+  target_workspaces=($(workspaces_of "$target"))
+  for ws in "${target_workspaces[@]}"; do
+    cp -R "$scratch/packages/$ws/dist" "$out/packages/$ws/dist"
+    # Build metadata and source maps of declarations are not needed at run time.
+    find "$out/packages/$ws/dist" \( -name '*.tsbuildinfo' -o -name '.tsbuildinfo' -o -name '*.d.ts.map' \) -delete
+    for folder in $(shipped_folders "$ws"); do
+      if [ -e "$src/packages/$ws/$folder" ]; then
+        cp -R "$src/packages/$ws/$folder" "$out/packages/$ws/$folder"
+      fi
+    done
+  done
+  (cd "$out" && npm ci --omit=dev --ignore-scripts --workspace "packages/$target" \
+    --include-workspace-root=false "${npm_flags[@]}")
+  chmod +x "$out/packages/$target/dist/cli.js"
+  echo "== done: $out/node_modules/.bin ($(ls "$out/node_modules/.bin" | tr '\n' ' '))"
+done

@@ -18,12 +18,17 @@ COPY packages/sidecar/package.json packages/sidecar/
 COPY packages/express/package.json packages/express/
 COPY test/package.json test/
 COPY packages/emulator/src packages/emulator/src
+# Shipped as they are: the web console (/console) and the bin wrapper.
+COPY packages/emulator/console packages/emulator/console
+COPY packages/emulator/bin packages/emulator/bin
 COPY docker/build.sh docker/build.sh
 RUN ./docker/build.sh emulator /app
 
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
 COPY --from=build /app /app
+# `portcullis-emulator` by name, e.g. in `docker exec`.
+ENV PATH=/app/node_modules/.bin:$PATH
 WORKDIR /app/packages/emulator
 USER node
 EXPOSE 4000

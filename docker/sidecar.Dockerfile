@@ -22,6 +22,7 @@ COPY test/package.json test/
 COPY packages/core/src packages/core/src
 COPY packages/redis/src packages/redis/src
 COPY packages/sidecar/src packages/sidecar/src
+COPY packages/sidecar/bin packages/sidecar/bin
 COPY docker/build.sh docker/build.sh
 RUN ./docker/build.sh sidecar /app
 
@@ -29,6 +30,8 @@ FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
 # Owned by root and not writable by the runtime user: the process cannot alter its own code.
 COPY --from=build /app /app
+# `kubectl exec … -- portcullis revoke …` (docs/operations.md) finds the CLI by name.
+ENV PATH=/app/node_modules/.bin:$PATH
 WORKDIR /app/packages/sidecar
 # The official image's unprivileged user (uid 1000); Kubernetes manifests also set runAsNonRoot.
 USER node

@@ -229,9 +229,11 @@ Portcullis demo is running (everything on ${HOST}; Ctrl-C stops it all).
   admin     ${urls.admin}   /healthz /readyz /metrics; operator API token: ${ADMIN_TOKEN}
   upstream  ${urls.upstream}   echoes the X-Portcullis-* identity headers it receives
   emulator  ${emu}   local Frontegg stand-in (vendor ${VENDOR.clientId} / ${VENDOR.secret})
+  console   ${emu}/console   sign in as the vendor (above) or as the user ${seed.userEmail} / ${seed.userPassword}
   logs      ${logDir}
 
-Seeded: tenant ${seed.tenantId}; user ${seed.userEmail} (${seed.userId}) with role orders-admin;
+Seeded: tenant ${seed.tenantId}; user ${seed.userEmail} (${seed.userId}) with roles orders-admin and
+api-token-manager (the six fe.secure.* token permissions, so the console shows the user's tokens);
 roles orders-reader (orders.read) and orders-admin (orders.read, orders.write); one token of each kind.
 
 1. Client credentials via Basic (tenant API token, orders-admin): 200, identity echoed
@@ -254,7 +256,7 @@ roles orders-reader (orders.read) and orders-admin (orders.read, orders.write); 
    curl -i -X DELETE ${asVendor} -H 'frontegg-tenant-id: ${seed.tenantId}' -H 'frontegg-user-id: ${seed.userId}' ${emu}/identity/resources/users/access-tokens/v1/${seed.personalAccessToken.id}
    curl -i -H ${quote(`authorization: Bearer ${seed.personalAccessToken.secret}`)} ${api}/orders
 
-7. Disable M2M tokens at the IdP: every credential is refused (401, "M2M is disabled") ...
+7. Disable M2M tokens at the IdP: every credential is refused (401, "M2M tokens are disabled by the vendor") ...
    ${setting(false)}
    ${basic(seed.tenantApiToken)}
    ... and re-enable them: the same credential works again (200)

@@ -12,6 +12,8 @@ import { emulatorCall } from './emulator-api.mjs';
 
 export const DEMO_TENANT_ID = 'acme';
 export const DEMO_USER_EMAIL = 'dev@acme.example';
+/** The demo user's console password (printed by the demo; local emulator only). */
+export const DEMO_USER_PASSWORD = 'demo-password-1';
 
 /**
  * @param {string} baseUrl emulator origin
@@ -20,7 +22,7 @@ export const DEMO_USER_EMAIL = 'dev@acme.example';
  *
  * @typedef {{ clientId: string, secret: string }} ApiToken
  * @typedef {{ id: string, secret: string }} AccessToken
- * @typedef {{ tenantId: string, userId: string, userEmail: string,
+ * @typedef {{ tenantId: string, userId: string, userEmail: string, userPassword: string,
  *   tenantApiToken: ApiToken, personalApiToken: ApiToken,
  *   tenantAccessToken: AccessToken, personalAccessToken: AccessToken }} DemoSeed
  */
@@ -42,6 +44,21 @@ export async function seedDemo(baseUrl, token) {
     },
   ]);
   const roleId = (key) => roles.find((role) => role.key === key).id;
+  // The six fe.secure.* permissions every Frontegg environment has: a user signed in to the
+  // console sees and manages tokens only with them.
+  const existing = await emulatorCall(baseUrl, {
+    method: 'GET',
+    path: '/identity/resources/permissions/v1',
+    token,
+  });
+  const secure = existing.filter((permission) => permission.key.startsWith('fe.secure.'));
+  const [tokenManager] = await call('/identity/resources/roles/v1', [
+    {
+      key: 'api-token-manager',
+      name: 'API token manager',
+      permissionIds: secure.map((permission) => permission.id),
+    },
+  ]);
 
   const tenantId = DEMO_TENANT_ID;
   await call('/tenants/resources/tenants/v1', { tenantId, name: 'Acme Corp' });
@@ -50,8 +67,8 @@ export async function seedDemo(baseUrl, token) {
     {
       email: DEMO_USER_EMAIL,
       name: 'Acme developer',
-      password: 'demo-password-1',
-      roleIds: [roleId('orders-admin')],
+      password: DEMO_USER_PASSWORD,
+      roleIds: [roleId('orders-admin'), tokenManager.id],
     },
     { tenantId },
   );
@@ -90,6 +107,7 @@ export async function seedDemo(baseUrl, token) {
     tenantId,
     userId,
     userEmail: DEMO_USER_EMAIL,
+    userPassword: DEMO_USER_PASSWORD,
     tenantApiToken: { clientId: tenantApiToken.clientId, secret: tenantApiToken.secret },
     personalApiToken: { clientId: personalApiToken.clientId, secret: personalApiToken.secret },
     tenantAccessToken: { id: tenantAccessToken.id, secret: tenantAccessToken.secret },

@@ -222,6 +222,37 @@ describe.runIf(built)('npm start demo', () => {
     expect(commands).toHaveLength(12);
   });
 
+  it('prints the console URL and a user who can sign in and manage tokens there', async () => {
+    const line = /^ {2}console +(http:\/\/127\.0\.0\.1:\d+)\/console .* user (\S+) \/ (\S+)$/m.exec(
+      demo.stdout(),
+    );
+    expect(line, demo.stdout()).not.toBeNull();
+    const [, emulator, email, password] = line as unknown as [string, string, string, string];
+    // The emulator's root sends a browser to the console.
+    const root = await fetch(`${emulator}/`, { redirect: 'manual' });
+    expect(root.status).toBe(302);
+    expect(root.headers.get('location')).toBe('/console');
+    expect((await fetch(`${emulator}/console`)).status).toBe(200);
+    const signIn = await fetch(`${emulator}/identity/resources/auth/v1/user`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password }),
+    });
+    expect(signIn.status).toBe(200);
+    const { accessToken } = (await signIn.json()) as { accessToken: string };
+    const claims = JSON.parse(
+      Buffer.from(accessToken.split('.')[1] as string, 'base64url').toString('utf8'),
+    ) as { permissions?: string[] };
+    expect(claims.permissions?.filter((key) => key.startsWith('fe.secure.')).sort()).toEqual([
+      'fe.secure.delete.tenantApiTokens',
+      'fe.secure.delete.userApiTokens',
+      'fe.secure.read.tenantApiTokens',
+      'fe.secure.read.userApiTokens',
+      'fe.secure.write.tenantApiTokens',
+      'fe.secure.write.userApiTokens',
+    ]);
+  });
+
   it.runIf(hasCurl)('prints commands that work pasted into a shell (real curl)', async () => {
     for (const index of [0, 2]) {
       const { stdout } = await run('bash', ['-c', commands[index] as string], { timeout: 10_000 });

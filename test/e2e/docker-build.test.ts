@@ -7,8 +7,9 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import type { EmulatorOptions, RunningEmulator } from '@portcullis/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
@@ -62,22 +63,39 @@ const devDependencyNames = (): Set<string> => {
   return names;
 };
 
-async function build(target: string, out: string): Promise<void> {
-  await run(join(repo, 'docker/build.sh'), [target, out], {
+/** One build.sh run for several target/output pairs (one scratch tree, one `npm ci`). */
+async function build(pairs: ReadonlyArray<readonly [string, string]>): Promise<void> {
+  await run(join(repo, 'docker/build.sh'), pairs.flat(), {
     cwd: repo,
     env: cleanEnv({ BUILD_NPM_FLAGS: '--prefer-offline' }),
     maxBuffer: 16 * 1024 * 1024,
-    timeout: 240_000,
+    timeout: 540_000,
   });
 }
 
 const scratch = mkdtempSync(join(tmpdir(), 'portcullis-image-'));
-// One image is built (~1 min, mostly `npm ci`): the emulator image runs the same script with a
-// shorter workspace list, so building it too would double the time and prove little more.
+// Both images from one build.sh run: they share the scratch tree, its `npm ci` (most of the ~1
+// min) and the compile; only each image's production `npm ci` is its own.
+const out = join(scratch, 'sidecar');
+const emulatorOut = join(scratch, 'emulator');
 const target = hasSidecarCli ? 'sidecar' : 'emulator';
-const out = join(scratch, target);
 
-beforeAll(() => build(target, out), 300_000);
+beforeAll(
+  () =>
+    build(
+      hasSidecarCli
+        ? [
+            ['sidecar', out],
+            ['emulator', emulatorOut],
+          ]
+        : [['emulator', emulatorOut]],
+    ),
+  600_000,
+);
+
+/** The image's PATH: `ENV PATH=/app/node_modules/.bin:$PATH` in both Dockerfiles. */
+const imagePath = (app: string): string =>
+  `${join(app, 'node_modules/.bin')}:${process.env['PATH'] ?? ''}`;
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe.runIf(hasSidecarCli)('docker/build.sh sidecar', () => {
@@ -85,6 +103,14 @@ describe.runIf(hasSidecarCli)('docker/build.sh sidecar', () => {
 
   it('lays out a runnable CLI that reports the package version', async () => {
     const { stdout } = await run('node', [cli, '--version'], { env: cleanEnv() });
+    expect(stdout.trim()).toBe(manifest(join(repo, 'packages/sidecar/package.json')).version);
+  });
+
+  it('puts portcullis on PATH: the command answers by name', async () => {
+    const { stdout } = await run('portcullis', ['--version'], {
+      cwd: tmpdir(),
+      env: cleanEnv({ PATH: imagePath(out) }),
+    });
     expect(stdout.trim()).toBe(manifest(join(repo, 'packages/sidecar/package.json')).version);
   });
 
@@ -139,15 +165,38 @@ describe.runIf(hasSidecarCli)('docker/build.sh sidecar', () => {
   });
 });
 
-describe.runIf(!hasSidecarCli)('docker/build.sh emulator', () => {
-  it('lays out a runnable emulator CLI with only its own dependencies', async () => {
-    const { stdout } = await run('node', [join(out, 'packages/emulator/dist/cli.js'), '--help'], {
-      env: cleanEnv(),
+describe('docker/build.sh emulator', () => {
+  it('lays out a runnable emulator CLI, on PATH, with only its own dependencies', async () => {
+    const { stdout } = await run('portcullis-emulator', ['--help'], {
+      cwd: tmpdir(),
+      env: cleanEnv({ PATH: imagePath(emulatorOut) }),
     });
     expect(stdout).toContain('portcullis-emulator');
-    const installed = installedPackages(out);
+    const installed = installedPackages(emulatorOut);
     expect([...devDependencyNames()].filter((name) => installed.has(name))).toEqual([]);
     expect(installed.has('jose')).toBe(true);
+  });
+
+  it('serves every console asset from the image (GET /console and each file it lists)', async () => {
+    const { CONSOLE_FILES } = (await import(
+      pathToFileURL(join(emulatorOut, 'packages/emulator/dist/console/assets.js')).href
+    )) as { CONSOLE_FILES: Record<string, string> };
+    const { startEmulator } = (await import(
+      pathToFileURL(join(emulatorOut, 'packages/emulator/dist/index.js')).href
+    )) as {
+      startEmulator: (options: EmulatorOptions) => Promise<RunningEmulator>;
+    };
+    expect(Object.keys(CONSOLE_FILES).length).toBeGreaterThan(0);
+    const emulator = await startEmulator({ logger: () => {} });
+    try {
+      for (const path of ['/console', ...Object.keys(CONSOLE_FILES).map((f) => `/console/${f}`)]) {
+        const answer = await fetch(`${emulator.url}${path}`);
+        expect(answer.status, path).toBe(200);
+        expect((await answer.text()).length, path).toBeGreaterThan(0);
+      }
+    } finally {
+      await emulator.close();
+    }
   });
 });
 
@@ -159,7 +208,8 @@ describe('docker/build.sh usage', () => {
         (error: { code: number; stderr: string }) => error,
       );
     expect(await fail(['express', join(scratch, 'x')])).toMatchObject({ code: 2 });
-    const busy = await fail([target, out]);
+    expect(await fail(['sidecar', join(scratch, 'y'), 'emulator'])).toMatchObject({ code: 2 });
+    const busy = await fail([target, target === 'sidecar' ? out : emulatorOut]);
     expect(busy.code).toBe(2);
     expect(busy.stderr).toContain('not empty');
   });

@@ -9,7 +9,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { ConfigMap, Secret, Service } from 'kubernetes-models/v1';
@@ -213,13 +213,40 @@ describe('Kubernetes manifests (docker/k8s)', () => {
         ([key, value]) => [`${secretMount['mountPath']}/${key}`, value] as [string, string],
       ),
     ]);
-    const config = loadConfig(env, [], {
-      readFile: (path) => {
-        const content = files.get(path);
-        if (content === undefined) throw Object.assign(new Error('missing'), { code: 'ENOENT' });
-        return content;
-      },
-    });
+    const readFile = (path: string): string => {
+      const content = files.get(path);
+      if (content === undefined) throw Object.assign(new Error('missing'), { code: 'ENOENT' });
+      return content;
+    };
+    // As shipped, every placeholder is refused by name (check-config fails before a deploy).
+    const placeholders = [
+      ...Object.entries(env)
+        .filter(([, value]) => value.includes('REPLACE'))
+        .map(([name]) => name),
+      ...envOf(sidecar)
+        .filter((entry) => String(entry['name']).endsWith('_FILE'))
+        .filter((entry) => files.get(String(entry['value']))?.includes('REPLACE'))
+        .map((entry) => String(entry['name'])),
+    ].sort();
+    expect(placeholders.length).toBeGreaterThan(5);
+    let refused: unknown;
+    try {
+      loadConfig(env, [], { readFile });
+    } catch (error) {
+      refused = error;
+    }
+    const refusedFields = (
+      (refused as { details?: { issues?: Array<{ field: string; message: string }> } })?.details
+        ?.issues ?? []
+    )
+      .filter((issue) => issue.message.includes('placeholder'))
+      .map((issue) => issue.field);
+    expect(refusedFields.sort()).toEqual(placeholders);
+    // With real values in their place, the same manifests load.
+    const real = (value: string): string => value.replace(/REPLACE[\w-]*/g, 'A'.repeat(44));
+    for (const [name, value] of Object.entries(env)) env[name] = real(value);
+    for (const [path, value] of files) files.set(path, real(value));
+    const config = loadConfig(env, [], { readFile });
     expect(config.adminListen).toEqual({ host: podIp, port: 9090 });
     expect(config.listen.port).toBe(8080);
     expect(config.provider.kind).toBe('frontegg');
@@ -229,6 +256,38 @@ describe('Kubernetes manifests (docker/k8s)', () => {
     expect(config.routes.rules.length).toBeGreaterThan(0);
     // Draining must finish before Kubernetes kills the pod.
     expect(podSpec['terminationGracePeriodSeconds'] * 1000).toBeGreaterThan(config.drainMs);
+  });
+
+  it('probes the app through Portcullis’s public /health route and delays its SIGTERM', () => {
+    const app = (podSpec['containers'] as Doc[]).find((c) => c['name'] === 'app') as Doc;
+    const mainPort = Number(envValue('PORTCULLIS_LISTEN')?.split(':')[1]);
+    const rules = parse(
+      (one('ConfigMap')['data'] as Record<string, string>)['portcullis.yaml'] as string,
+    ) as { routes: { rules: Array<{ path: string; methods?: string[]; public?: boolean }> } };
+    for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
+      const get = app[probe]?.['httpGet'] as Doc | undefined;
+      expect(get, probe).toBeDefined();
+      expect(get?.['port']).toBe(mainPort);
+      const rule = rules.routes.rules.find((r) => r.path === get?.['path']);
+      expect(rule?.public, `${probe} path is a public route`).toBe(true);
+      expect(rule?.methods ?? ['GET']).toContain('GET');
+    }
+    expect(app['lifecycle']?.['preStop']?.['sleep']?.['seconds']).toBeGreaterThan(0);
+    expect(app['lifecycle']['preStop']['sleep']['seconds'] * 1000).toBeLessThan(
+      podSpec['terminationGracePeriodSeconds'] * 1000,
+    );
+  });
+
+  it('uses the image tag the docs build and the sidecar package version', () => {
+    const version = (
+      JSON.parse(readFileSync(require.resolve('@portcullis/sidecar/package.json'), 'utf8')) as {
+        version: string;
+      }
+    ).version;
+    expect(sidecar['image']).toBe(`portcullis/sidecar:${version}`);
+    const deployment = readFileSync(join(dockerDir, '../docs/deployment.md'), 'utf8');
+    expect(deployment).toContain(`-t portcullis/sidecar:${version} .`);
+    expect(deployment).not.toMatch(/-t portcullis\/sidecar \./);
   });
 
   it('binds the admin listener to the pod IP (downward API) and probes it there', () => {

@@ -294,7 +294,10 @@ describe('console as the vendor', { timeout: 60_000 }, () => {
     await page.getByRole('radio', { name: 'Access tokens' }).check();
     await page.getByLabel('Default token expiration (seconds)').fill('7200');
     await page.getByRole('button', { name: 'Save settings' }).click();
-    await page.getByText(/strategy AccessToken; tokens live 7200 s/).waitFor();
+    // The summary paragraph, not the status line ("Saved. M2M tokens …") that repeats it.
+    await page
+      .locator('[data-role="m2m-summary"]', { hasText: /strategy AccessToken; tokens live 7200 s/ })
+      .waitFor();
     const saved = await vendor('GET', '/identity/resources/configurations/v1');
     expect(saved.body).toMatchObject({
       apiTokensEnabled: true,

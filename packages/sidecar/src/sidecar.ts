@@ -74,7 +74,8 @@ function buildAuthenticator(
       : createRedisStore({
           ...redisStoreOptions(config.redis),
           sharedCache: config.redis.sharedCacheSecret !== undefined,
-          logger: logger.child({ component: 'redis' }),
+          // No child binding: @portcullis/redis tags its own lines with component: 'redis'.
+          logger,
         });
   const authenticator = createAuthenticator({
     provider,

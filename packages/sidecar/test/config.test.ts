@@ -29,6 +29,20 @@ function issuesOf(env: Record<string, string>, argv: string[] = []): ConfigIssue
 }
 
 describe('loadConfig', () => {
+  it('refuses the manifests’ REPLACE placeholders, from env and from _FILE, without echoing them', () => {
+    const issues = issuesOf({
+      ...base,
+      PORTCULLIS_AUDIENCE: 'REPLACE-with-your-audience',
+      PORTCULLIS_ADMIN_TOKEN_FILE: file('admin-token', 'REPLACE-with-a-long-random-admin-token\n'),
+    });
+    const placeholders = issues.filter((issue) => issue.message.includes('placeholder'));
+    expect(placeholders.map((issue) => issue.field).sort()).toEqual([
+      'PORTCULLIS_ADMIN_TOKEN_FILE',
+      'PORTCULLIS_AUDIENCE',
+    ]);
+    expect(JSON.stringify(issues)).not.toContain('with-a-long-random');
+  });
+
   it('applies the docs/design.md §7 defaults', () => {
     const config = loadConfig(base);
     expect(config.listen).toEqual({ host: '0.0.0.0', port: 8080 });

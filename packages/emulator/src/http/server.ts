@@ -42,6 +42,13 @@ async function handle(
   const method = req.method ?? 'GET';
   const url = new URL(req.url ?? '/', 'http://emulator.invalid');
   const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+  // A browser pointed at the emulator's URL lands on the console.
+  if (path === '/' && (method === 'GET' || method === 'HEAD')) {
+    await drain(req);
+    res.writeHead(302, { location: '/console', 'cache-control': 'no-store' });
+    res.end();
+    return;
+  }
   // The browser console's static files: never faulted, so it stays usable while faults are on.
   if (isConsolePath(path)) {
     await drain(req);

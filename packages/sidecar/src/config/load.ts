@@ -32,6 +32,9 @@ type Tree = Record<string, unknown>;
  * `PORTCULLIS_CONFIG`). Throws `PortcullisError('ERR_INVALID_OPTION')` whose `details.issues`
  * lists every problem (`ConfigIssue[]`); messages never contain a secret value.
  */
+/** Marks the placeholders of docker/k8s (`REPLACE-with-...`); no real setting contains it. */
+const PLACEHOLDER_MARK = 'REPLACE';
+
 export function loadConfig(
   env: Environment,
   argv: readonly string[] = [],
@@ -48,6 +51,16 @@ export function loadConfig(
   for (const variable of ENV_VARIABLES) {
     const value = readVariable(variable, env, readFile, issues);
     if (value === undefined) continue;
+    if (value.includes(PLACEHOLDER_MARK)) {
+      // The shipped manifests' placeholders (`REPLACE-with-...`): refuse to run with them. The
+      // value itself is not echoed: it may be a half-edited secret.
+      const source = env[variable.name] === undefined ? `${variable.name}_FILE` : variable.name;
+      issues.push({
+        field: source,
+        message: `still holds a placeholder (contains "${PLACEHOLDER_MARK}"); set the real value`,
+      });
+      continue;
+    }
     setPath(tree, variable.path, convert(variable, value));
     fromEnv.set(variable.path.join('.'), variable.name);
   }

@@ -75,9 +75,7 @@ export function isApiTokensDisabled(status: number, body: unknown): boolean {
 
 /** The error raised when Frontegg says M2M is disabled; the provider turns it into policy. */
 export function m2mDisabled(): PortcullisError {
-  return new PortcullisError(
-    'ERR_M2M_DISABLED',
-    'machine-to-machine tokens are disabled for this environment',
-    { details: { source: 'frontegg' } },
-  );
+  return new PortcullisError('ERR_M2M_DISABLED', 'M2M tokens are disabled by the vendor', {
+    details: { source: 'frontegg' },
+  });
 }
