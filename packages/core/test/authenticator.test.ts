@@ -197,6 +197,8 @@ describe('authenticateOrDefer: the synchronous hit path', () => {
 
   it('throws failures known without I/O synchronously: malformed, negative hit, revoked', async () => {
     const { auth, provider, clock } = setup();
+    // Before start-up has loaded, every answer waits for it; after, known failures are synchronous.
+    await auth.ready();
     expect(() => auth.authenticateOrDefer({ headers: { authorization: 'Bearer a b' } })).toThrow(
       PortcullisError,
     );
