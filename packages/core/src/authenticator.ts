@@ -245,10 +245,11 @@ class PortcullisAuthenticator implements Authenticator {
   }
 
   async #afterStartUp(request: RequestLike): Promise<Principal> {
+    // Taken before the wait, so a refusal's decision event reports the time the caller waited.
+    const startedAt = decisionChannel.hasSubscribers ? performance.now() : 0;
     try {
       await this.#untilReady();
     } catch (error) {
-      const startedAt = decisionChannel.hasSubscribers ? performance.now() : 0;
       throw this.#failure(error, undefined, 'none', startedAt);
     }
     return this.#authenticateLoaded(request);
